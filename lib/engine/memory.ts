@@ -1,0 +1,170 @@
+/**
+ * Engine memory ownership.
+ *
+ * Engine memory (the wasm heap, GPU buffers) is invisible to JavaScript's
+ * garbage collector, and FinalizationRegistry callbacks only run when the
+ * event loop turns — never inside a synchronous loop such as
+ * `for (…) x = x.add(1)`. So each storage keeps its data in a `Slot`, and
+ * the slots resident in the engine are bounded: past a byte or count budget
+ * the least recently used slots are *spilled* (copied to a JS typed array,
+ * which the garbage collector does own, and released from the engine). A
+ * spilled slot is uploaded again on its next use. Dead storages are released
+ * outright by a FinalizationRegistry when the loop yields, and the facade
+ * releases what it knows is dead (replaced in-place data, temporaries).
+ * @module
+ */
+import { tf } from "./backend.ts";
+
+/** Typed array types the engine reads and writes. */
+export type HostArray = Float32Array | Int32Array | Uint8Array;
+
+/** One storage's data: resident in the engine (`t`) or spilled to the host. */
+export class Slot {
+  t: tf.Tensor | null;
+  host: HostArray | null = null;
+  lastUse = 0;
+  bytes: number;
+  resident = false;
+  constructor(t: tf.Tensor) {
+    this.t = t;
+    this.bytes = t.size * (t.dtype === "bool" ? 1 : 4);
+  }
+}
+
+const resident = new Set<Slot>();
+let residentBytes = 0;
+let tick = 0;
+
+/** Tunable limits of engine residency. */
+export const limits = {
+  /** Bytes of tensor data kept in the engine before spilling. */
+  maxBytes: 1024 * 1024 * 1024,
+  /** Engine tensors kept before spilling (each costs bookkeeping). */
+  maxTensors: 20000,
+};
+
+/** Counters behind `torch.memory_stats()`. */
+export const counters = { spills: 0, uploads: 0, finalized: 0 };
+
+const registry = new FinalizationRegistry<Slot>((slot) => {
+  counters.finalized++;
+  release(slot);
+});
+
+/** Frees a slot's engine memory and forgets it. */
+export function release(slot: Slot): void {
+  if (slot.resident) {
+    resident.delete(slot);
+    residentBytes -= slot.bytes;
+    slot.resident = false;
+  }
+  if (slot.t) {
+    slot.t.dispose();
+    slot.t = null;
+  }
+  slot.host = null;
+}
+
+/** Ties a slot's life to its owner: when the owner is collected, the slot is released. */
+export function own(owner: object, slot: Slot): void {
+  registry.register(owner, slot);
+  admit(slot);
+}
+
+/** Marks a slot as used now (spilling picks the least recently used). */
+export function touch(slot: Slot): void {
+  slot.lastUse = ++tick;
+}
+
+function admit(slot: Slot, mayspill = true): void {
+  slot.lastUse = ++tick;
+  if (!slot.resident) {
+    slot.resident = true;
+    resident.add(slot);
+    residentBytes += slot.bytes;
+  }
+  // Only new results spill (after their kernel ran), never an upload in the
+  // middle of gathering an op's inputs.
+  if (mayspill && (residentBytes > limits.maxBytes || resident.size > limits.maxTensors)) spill();
+}
+
+/** Replaces a slot's engine tensor (in-place writes), releasing the old one. */
+export function replace(slot: Slot, t: tf.Tensor): void {
+  const old = slot.t;
+  slot.t = t;
+  slot.host = null;
+  const bytes = t.size * (t.dtype === "bool" ? 1 : 4);
+  if (slot.resident) residentBytes += bytes - slot.bytes;
+  slot.bytes = bytes;
+  if (old && old !== t) old.dispose();
+  admit(slot);
+}
+
+/** The slot's engine tensor, uploading spilled data first. */
+export function engineTensor(slot: Slot, shape: number[], dtype: tf.DataType): tf.Tensor {
+  if (slot.t) {
+    slot.lastUse = ++tick;
+    return slot.t;
+  }
+  if (!slot.host) throw new Error("Cannot read a tensor whose memory was released");
+  counters.uploads++;
+  slot.t = tf.tensor(slot.host, shape, dtype);
+  slot.host = null;
+  admit(slot, false);
+  return slot.t;
+}
+
+/** Spills least recently used slots until the engine is at half its budget. */
+export function spill(): void {
+  const slots = [...resident].sort((a, b) => a.lastUse - b.lastUse);
+  const byteGoal = limits.maxBytes / 2;
+  const countGoal = limits.maxTensors / 2;
+  for (const s of slots) {
+    if (residentBytes <= byteGoal && resident.size <= countGoal) break;
+    if (s.lastUse > tick - 64) continue; // likely inputs of the op running now
+    spillSlot(s);
+  }
+}
+
+function spillSlot(s: Slot): void {
+  if (!s.t) return;
+  s.host = s.t.dataSync() as HostArray;
+  s.t.dispose();
+  s.t = null;
+  s.resident = false;
+  resident.delete(s);
+  residentBytes -= s.bytes;
+  counters.spills++;
+}
+
+/** What the engine holds now. */
+export interface MemoryStats {
+  /** Bytes of tensor data resident in the engine (tfjs's own count). */
+  engine_bytes: number;
+  /** Engine tensors alive (tfjs's own count). */
+  engine_tensors: number;
+  /** Storages resident in the engine. */
+  resident_storages: number;
+  /** Bytes of those storages. */
+  resident_bytes: number;
+  /** Storages copied out to JS memory so far. */
+  spills: number;
+  /** Spilled storages uploaded again so far. */
+  uploads: number;
+  /** Storages released after their tensors were garbage-collected. */
+  finalized: number;
+}
+
+/** Engine memory counters (a `torch.cuda.memory_stats()`-style view). */
+export function memoryStats(): MemoryStats {
+  const m = tf.memory();
+  return {
+    engine_bytes: m.numBytes,
+    engine_tensors: m.numTensors,
+    resident_storages: resident.size,
+    resident_bytes: residentBytes,
+    spills: counters.spills,
+    uploads: counters.uploads,
+    finalized: counters.finalized,
+  };
+}

@@ -1,0 +1,402 @@
+/**
+ * Reductions (sum, mean, prod, max, min, argmax, argmin, std, var, all, any)
+ * with PyTorch's `dim` / `keepdim` / `dtype` arguments and dtype rules, and
+ * matrix products (matmul, mm, bmm, dot, mv) with PyTorch's shape errors.
+ * @module
+ */
+import { tf } from "../engine/backend.ts";
+import { IndexError as IndexError_, RuntimeError } from "../errors.ts";
+import { bool, type dtype, float32, int64, toDtype } from "./dtype.ts";
+import {
+  deviceOf,
+  isKw,
+  type Kw,
+  readAs,
+  resultTypeOf,
+  run,
+  scalarTypeName,
+  splitKw,
+  wrap,
+} from "./dispatch.ts";
+import { binary } from "./pointwise.ts";
+import { temp } from "./storage.ts";
+import { Tensor } from "./tensor.ts";
+import { broadcastShapes } from "./geometry.ts";
+
+/** Parses `(dim?, keepdim?, {dim, keepdim, dtype})`. */
+function reduceArgs(x: Tensor, args: unknown[]): { dims: number[] | null; keepdim: boolean; kw: Kw } {
+  const [a, kw] = splitKw(args);
+  const dimArg = (a[0] ?? kw.dim ?? kw.axis ?? null) as number | number[] | null;
+  const keepdim = Boolean(a[1] ?? kw.keepdim ?? false);
+  if (dimArg === null) return { dims: null, keepdim, kw };
+  const list = Array.isArray(dimArg) ? dimArg : [dimArg];
+  const dims = list.map((d) => x._dim(d));
+  if (new Set(dims).size !== dims.length) {
+    throw new RuntimeError(`dim ${dims.find((d, i) => dims.indexOf(d) !== i)} appears multiple times in the list of dims`);
+  }
+  return { dims, keepdim, kw };
+}
+
+function keepShape(x: Tensor, dims: number[] | null, keepdim: boolean): number[] {
+  if (dims === null) return keepdim ? x._shape.map(() => 1) : [];
+  if (keepdim) return x._shape.map((d, i) => (dims.includes(i) ? 1 : d));
+  return x._shape.filter((_, i) => !dims.includes(i));
+}
+
+function reduceWith(
+  name: string,
+  x: Tensor,
+  args: unknown[],
+  compute: (dt: dtype) => dtype,
+  out: (dt: dtype) => dtype,
+  kernel: (v: tf.Tensor, axes: number[]) => tf.Tensor,
+): Tensor {
+  const { dims, keepdim, kw } = reduceArgs(x, args);
+  return run(name, () => {
+    const req = kw.dtype ? toDtype(kw.dtype as string) : null;
+    const cdt = req ?? compute(x.dtype);
+    const odt = req ?? out(x.dtype);
+    const axes = dims ?? x._shape.map((_, i) => i);
+    const v = readAs(x, cdt);
+    const shape = keepShape(x, dims, keepdim);
+    const r = axes.length ? temp(kernel(v, axes)) : v;
+    return wrap(tf.reshape(r, shape), odt, x.device);
+  });
+}
+
+const intToLong = (dt: dtype) => (dt.is_floating_point ? dt : int64);
+
+/** `sum(dim?, keepdim?, {dtype})`: integers and bools sum to int64. */
+export function sum(x: Tensor, ...args: unknown[]): Tensor {
+  return reduceWith("sum", x, args, intToLong, intToLong, (v, a) => tf.sum(v, a));
+}
+
+/** `prod(dim?, keepdim?, {dtype})`. */
+export function prod(x: Tensor, ...args: unknown[]): Tensor {
+  if (args.length && Array.isArray(args[0])) {
+    throw new RuntimeError("prod(): argument 'dim' must be int, not list");
+  }
+  return reduceWith("prod", x, args, intToLong, intToLong, (v, a) => tf.prod(v, a));
+}
+
+/** `mean(dim?, keepdim?, {dtype})`: floating inputs only, as PyTorch. */
+export function mean(x: Tensor, ...args: unknown[]): Tensor {
+  const [, kw] = splitKw(args);
+  if (!x.dtype.is_floating_point && !kw.dtype) {
+    throw new RuntimeError(
+      `mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${
+        scalarTypeName(x.dtype)
+      }`,
+    );
+  }
+  return reduceWith("mean", x, args, (d) => d, (d) => d, (v, a) => tf.mean(v, a));
+}
+
+/** `var(dim?, {correction=1, unbiased, keepdim})`. */
+export function var_(x: Tensor, ...args: unknown[]): Tensor {
+  return moments("var", x, args, false);
+}
+
+/** `std(dim?, {correction=1, unbiased, keepdim})`. */
+export function std(x: Tensor, ...args: unknown[]): Tensor {
+  return moments("std", x, args, true);
+}
+
+function moments(name: string, x: Tensor, args: unknown[], root: boolean): Tensor {
+  if (!x.dtype.is_floating_point) {
+    throw new RuntimeError(`${name}(): input dtype should be either floating point or complex. Got ${scalarTypeName(x.dtype)} instead.`);
+  }
+  // std(unbiased: bool) as the first positional argument (PyTorch's old overload)
+  let rest = args;
+  let unbiased: boolean | undefined;
+  if (typeof args[0] === "boolean") {
+    unbiased = args[0];
+    rest = args.slice(1);
+  }
+  const { dims, keepdim, kw } = reduceArgs(x, rest);
+  if (kw.unbiased !== undefined) unbiased = Boolean(kw.unbiased);
+  const correction = kw.correction !== undefined ? Number(kw.correction) : unbiased === false ? 0 : 1;
+  return run(name, () => {
+    const axes = dims ?? x._shape.map((_, i) => i);
+    const v = x._read();
+    const n = axes.reduce((acc, a) => acc * x._shape[a], 1);
+    const m = temp(tf.mean(v, axes, true));
+    const sq = temp(tf.sum(temp(tf.square(temp(tf.sub(v, m)))), axes));
+    let r = temp(tf.div(sq, Math.max(n - correction, 0)));
+    if (root) r = temp(tf.sqrt(r));
+    return wrap(tf.reshape(r, keepShape(x, dims, keepdim)), x.dtype, x.device);
+  });
+}
+
+/** Result of `max(dim)` / `min(dim)`: `values` and `indices`, also destructurable as `[values, indices]`. */
+export class ReturnTypes {
+  readonly 0: Tensor;
+  readonly 1: Tensor;
+  readonly length = 2;
+  constructor(readonly kind: string, values: Tensor, indices: Tensor) {
+    this[0] = values;
+    this[1] = indices;
+  }
+  /** The reduced values. */
+  get values(): Tensor {
+    return this[0];
+  }
+  /** Where they were found (int64). */
+  get indices(): Tensor {
+    return this[1];
+  }
+  /** `const [values, indices] = t.max(1)` */
+  *[Symbol.iterator](): IterableIterator<Tensor> {
+    yield this[0];
+    yield this[1];
+  }
+  /** `torch.return_types.max(\nvalues=…,\nindices=…)`, as PyTorch prints it. */
+  toString(): string {
+    return `torch.return_types.${this.kind}(\nvalues=${this[0]},\nindices=${this[1]})`;
+  }
+  /** Deno's console shows PyTorch's text. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+}
+
+function extreme(kind: "max" | "min", x: Tensor, args: unknown[]): Tensor | ReturnTypes {
+  if (args[0] instanceof Tensor) return binary(kind === "max" ? "maximum" : "minimum", x, args[0]);
+  const [a, kw] = splitKw(args);
+  const dimArg = a[0] ?? kw.dim;
+  if (dimArg === undefined) {
+    if (x.numel() === 0) {
+      throw new RuntimeError(
+        `${kind}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.`,
+      );
+    }
+    return run(kind, () => {
+      const dt = x.dtype === bool ? int64 : x.dtype;
+      const v = readAs(x, dt);
+      const r = kind === "max" ? tf.max(v) : tf.min(v);
+      return wrap(r, x.dtype, x.device);
+    });
+  }
+  const keepdim = Boolean(a[1] ?? kw.keepdim ?? false);
+  const d = x._dim(dimArg as number);
+  if (x._shape[d] === 0) {
+    throw new IndexError_(`${kind}(): Expected reduction dim ${d} to have non-zero size.`);
+  }
+  const values = reduceWith(kind, x, [d, keepdim], (t) => (t === bool ? int64 : t), () => x.dtype, (v, ax) =>
+    kind === "max" ? tf.max(v, ax) : tf.min(v, ax));
+  const indices = argExtreme(kind === "max" ? "argmax" : "argmin", x, [d, keepdim]);
+  return new ReturnTypes(kind, values, indices);
+}
+
+
+/** `max()`, `max(dim, keepdim?)` → (values, indices), `max(other)` → maximum. */
+export function max(x: Tensor, ...args: unknown[]): Tensor | ReturnTypes {
+  return extreme("max", x, args);
+}
+
+/** `min()`, `min(dim, keepdim?)` → (values, indices), `min(other)` → minimum. */
+export function min(x: Tensor, ...args: unknown[]): Tensor | ReturnTypes {
+  return extreme("min", x, args);
+}
+
+/** `amax(dim, keepdim?)`: maximum values only. */
+export function amax(x: Tensor, ...args: unknown[]): Tensor {
+  return reduceWith("amax", x, args, (t) => (t === bool ? int64 : t), () => x.dtype, (v, a) => tf.max(v, a));
+}
+
+/** `amin(dim, keepdim?)`: minimum values only. */
+export function amin(x: Tensor, ...args: unknown[]): Tensor {
+  return reduceWith("amin", x, args, (t) => (t === bool ? int64 : t), () => x.dtype, (v, a) => tf.min(v, a));
+}
+
+function argExtreme(kind: "argmax" | "argmin", x: Tensor, args: unknown[]): Tensor {
+  const [a, kw] = splitKw(args);
+  const dimArg = (a[0] ?? kw.dim ?? null) as number | null;
+  const keepdim = Boolean(a[1] ?? kw.keepdim ?? false);
+  if (x.numel() === 0) {
+    throw new RuntimeError(
+      `${kind}(): Expected reduction dim to be specified for input.numel() == 0.`,
+    );
+  }
+  return run(kind, () => {
+    const dt = x.dtype === bool ? int64 : x.dtype;
+    let v = readAs(x, dt);
+    let d: number;
+    let shape: number[];
+    if (dimArg === null) {
+      v = temp(tf.reshape(v, [x.numel()]));
+      d = 0;
+      shape = keepdim ? x._shape.map(() => 1) : [];
+    } else {
+      d = x._dim(dimArg);
+      shape = keepShape(x, [d], keepdim);
+      if (x._shape.length === 0) {
+        return wrap(tf.zeros(shape, "int32"), int64, x.device);
+      }
+    }
+    const r = temp(kind === "argmax" ? tf.argMax(v, d) : tf.argMin(v, d));
+    return wrap(tf.reshape(r, shape), int64, x.device);
+  });
+}
+
+/** `argmax(dim?, keepdim?)`: int64 indices (of the flattened tensor without dim). */
+export function argmax(x: Tensor, ...args: unknown[]): Tensor {
+  return argExtreme("argmax", x, args);
+}
+
+/** `argmin(dim?, keepdim?)`. */
+export function argmin(x: Tensor, ...args: unknown[]): Tensor {
+  return argExtreme("argmin", x, args);
+}
+
+/** `all(dim?, keepdim?)`: bool. */
+export function all(x: Tensor, ...args: unknown[]): Tensor {
+  return reduceWith("all", x, args, () => bool, () => bool, (v, a) => tf.all(v, a));
+}
+
+/** `any(dim?, keepdim?)`: bool. */
+export function any(x: Tensor, ...args: unknown[]): Tensor {
+  return reduceWith("any", x, args, () => bool, () => bool, (v, a) => tf.any(v, a));
+}
+
+// ---- matrix products ---------------------------------------------------------------------
+
+function matDtype(a: Tensor, b: Tensor, name: string): dtype {
+  if (a.dtype !== b.dtype) {
+    throw new RuntimeError(
+      `expected ${name === "mm" || name === "matmul" ? "m1 and m2" : "scalar type"} to have the same dtype, but got: ${
+        scalarTypeName(a.dtype)
+      } != ${scalarTypeName(b.dtype)}`,
+    );
+  }
+  return a.dtype;
+}
+
+function matmulE(a: tf.Tensor, b: tf.Tensor, dt: dtype): tf.Tensor {
+  // the engine multiplies float32 only; integer products go through float32
+  if (dt.is_floating_point) return tf.matMul(a, b);
+  const r = temp(tf.matMul(temp(tf.cast(a, "float32")), temp(tf.cast(b, "float32"))));
+  return tf.cast(r, "int32");
+}
+
+/** `mm(a, b)`: 2-D matrix product. */
+export function mm(a: Tensor, b: Tensor): Tensor {
+  if (a._shape.length !== 2) throw new RuntimeError("self must be a matrix");
+  if (b._shape.length !== 2) throw new RuntimeError("mat2 must be a matrix");
+  if (a._shape[1] !== b._shape[0]) {
+    throw new RuntimeError(
+      `mat1 and mat2 shapes cannot be multiplied (${a._shape[0]}x${a._shape[1]} and ${b._shape[0]}x${
+        b._shape[1]
+      })`,
+    );
+  }
+  const dt = matDtype(a, b, "mm");
+  return run("mm", () => wrap(matmulE(a._read(), b._read(), dt), dt, deviceOf(a, b)));
+}
+
+/** `bmm(a, b)`: batched 3-D matrix product. */
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  if (a._shape.length !== 3) throw new RuntimeError("batch1 must be a 3D tensor");
+  if (b._shape.length !== 3) throw new RuntimeError("batch2 must be a 3D tensor");
+  if (b._shape[0] !== a._shape[0] || b._shape[1] !== a._shape[2]) {
+    throw new RuntimeError(
+      `Expected size for first two dimensions of batch2 tensor to be: [${a._shape[0]}, ${a._shape[2]}] but got: [${
+        b._shape[0]
+      }, ${b._shape[1]}].`,
+    );
+  }
+  const dt = matDtype(a, b, "bmm");
+  return run("bmm", () => wrap(matmulE(a._read(), b._read(), dt), dt, deviceOf(a, b)));
+}
+
+/** `dot(a, b)`: 1-D inner product. */
+export function dot(a: Tensor, b: Tensor): Tensor {
+  if (a._shape.length !== 1 || b._shape.length !== 1) {
+    throw new RuntimeError(
+      `1D tensors expected, but got ${a._shape.length}D and ${b._shape.length}D tensors`,
+    );
+  }
+  if (a._shape[0] !== b._shape[0]) {
+    throw new RuntimeError(
+      `inconsistent tensor size, expected tensor [${a._shape[0]}] and src [${b._shape[0]}] to have the same number of elements, but got ${
+        a._shape[0]
+      } and ${b._shape[0]} elements respectively`,
+    );
+  }
+  const dt = matDtype(a, b, "dot");
+  return run("dot", () => {
+    const r = temp(tf.sum(temp(tf.mul(a._read(), b._read()))));
+    return wrap(tf.clone(r), dt, deviceOf(a, b));
+  });
+}
+
+/** `mv(mat, vec)`: matrix-vector product. */
+export function mv(a: Tensor, v: Tensor): Tensor {
+  if (a._shape.length !== 2 || v._shape.length !== 1) {
+    throw new RuntimeError(`vector + matrix @ vector expected, got 1, ${a._shape.length}, ${v._shape.length}`);
+  }
+  if (a._shape[1] !== v._shape[0]) {
+    throw new RuntimeError(
+      `size mismatch, got input (${a._shape[0]}), mat (${a._shape[0]}x${a._shape[1]}), vec (${v._shape[0]})`,
+    );
+  }
+  return matmul(a, v);
+}
+
+/** `matmul(a, b)` (`a @ b`): PyTorch's rules for 1-D, 2-D and batched operands. */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (!(a instanceof Tensor) || !(b instanceof Tensor)) {
+    throw new RuntimeError("matmul(): argument 'other' (position 1) must be Tensor");
+  }
+  const ra = a._shape.length;
+  const rb = b._shape.length;
+  if (ra === 0 || rb === 0) {
+    throw new RuntimeError(
+      `both arguments to matmul need to be at least 1D, but they are ${ra}D and ${rb}D`,
+    );
+  }
+  if (ra === 1 && rb === 1) return dot(a, b);
+  if (ra === 2 && rb === 2) return mm(a, b);
+  if (ra === 2 && rb === 1) return mv(a, b);
+  const dt = matDtype(a, b, "matmul");
+  // batched: 1-D operands gain a dim that is removed again afterwards
+  const as = ra === 1 ? [1, a._shape[0]] : a._shape;
+  const bs = rb === 1 ? [b._shape[0], 1] : b._shape;
+  const k1 = as[as.length - 1];
+  const k2 = bs[bs.length - 2];
+  if (k1 !== k2) {
+    if (ra === 1) {
+      throw new RuntimeError(
+        `size mismatch, got input (${a._shape[0]}), mat (${as[0]}x${as[1]}), vec (${k2})`,
+      );
+    }
+    throw new RuntimeError(
+      `Expected size for first two dimensions of batch2 tensor to be: [${numelOfBatch(as)}, ${k1}] but got: [${
+        numelOfBatch(bs)
+      }, ${k2}].`,
+    );
+  }
+  const batch = broadcastShapes(as.slice(0, -2), bs.slice(0, -2));
+  return run("matmul", () => {
+    const x = temp(tf.reshape(a._read(), as));
+    const y = temp(tf.reshape(b._read(), bs));
+    const xb = temp(tf.broadcastTo(x, [...batch, ...as.slice(-2)]));
+    const yb = temp(tf.broadcastTo(y, [...batch, ...bs.slice(-2)]));
+    const r = temp(matmulE(xb, yb, dt));
+    const shape = [...batch];
+    if (ra !== 1) shape.push(as[as.length - 2]);
+    if (rb !== 1) shape.push(bs[bs.length - 1]);
+    return wrap(tf.reshape(r, shape), dt, deviceOf(a, b));
+  });
+}
+
+function numelOfBatch(s: number[]): number {
+  return s.slice(0, -2).reduce((x, y) => x * y, 1);
+}
+
+/** `outer(a, b)`: the outer product of two vectors. */
+export function outer(a: Tensor, b: Tensor): Tensor {
+  return binary("mul", a.unsqueeze(1), b.unsqueeze(0));
+}
+
+export { float32, isKw, resultTypeOf };

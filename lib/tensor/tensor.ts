@@ -1,0 +1,334 @@
+/**
+ * The Tensor: a strided view (shape, strides, offset) of a shared Storage,
+ * with PyTorch's metadata, printing and readback. Operations live in
+ * `ops/*.ts`; the methods here are thin entries into them.
+ * @module
+ */
+import { tf } from "../engine/backend.ts";
+import { IndexError as IndexError_, RuntimeError, TorchTypeError } from "../errors.ts";
+import { bool, type dtype, float32, int32, int64 } from "./dtype.ts";
+import { CPU, type device } from "./device.ts";
+import { contiguousStrides, isContiguous, numelOf } from "./geometry.ts";
+import { Size } from "./size.ts";
+import { flushTemps, readView, Storage, temp, writeView } from "./storage.ts";
+import { formatTensor, type PrintDType } from "./format.ts";
+import type { HostArray } from "../engine/memory.ts";
+
+/** A value usable where PyTorch takes a tensor or a Python number. */
+export type Scalar = number | boolean;
+/** A tensor or a scalar. */
+export type TensorLike = Tensor | Scalar;
+
+/** What an autograd node looks like to a tensor (filled in by autograd). */
+export interface GradFn {
+  name(): string;
+}
+
+/**
+ * A multi-dimensional array, as `torch.Tensor`.
+ * @example Create and print
+ * ```ts
+ * import { torch } from "../../mod.ts";
+ * console.log(String(torch.tensor([[5, 3], [0, 9]])));
+ * ```
+ */
+export class Tensor {
+  /** The shared memory. */
+  _storage: Storage;
+  _shape: number[];
+  _strides: number[];
+  _offset: number;
+  /** The tensor this one is a view of (null for a base tensor). */
+  _base: Tensor | null = null;
+  _requires_grad = false;
+  /** Accumulated gradient (a leaf's), or null. */
+  grad: Tensor | null = null;
+  /** The autograd node that made this tensor, or null for a leaf. */
+  grad_fn: GradFn | null = null;
+  /** Name shown by `Parameter` subclasses and the like. */
+  _reprPrefix: string | null = null;
+
+  constructor(storage: Storage, shape: number[], strides: number[], offset: number) {
+    this._storage = storage;
+    this._shape = shape;
+    this._strides = strides;
+    this._offset = offset;
+  }
+
+  // ---- construction from engine values -------------------------------------------------
+
+  /** Wraps an engine tensor as a new base tensor of `dt` (the engine tensor is owned from now on). */
+  static _wrap(t: tf.Tensor, dt: dtype, dev: device = CPU): Tensor {
+    const shape = t.shape.slice();
+    return new Tensor(new Storage(t, dt, dev), shape, contiguousStrides(shape), 0);
+  }
+
+  /** A view of this tensor's storage with new geometry. */
+  _view(shape: number[], strides: number[], offset: number): Tensor {
+    const v = new Tensor(this._storage, shape, strides, offset);
+    v._base = this._base ?? this;
+    return v;
+  }
+
+  // ---- metadata -------------------------------------------------------------------------
+
+  /** The element type. */
+  get dtype(): dtype {
+    return this._storage.dtype;
+  }
+  /** Where the data lives. */
+  get device(): device {
+    return this._storage.device;
+  }
+  /** The shape, as a `torch.Size`. */
+  get shape(): Size {
+    return Size.from_(this._shape);
+  }
+  /** `size()` is the shape; `size(d)` one dimension (negative counts from the end). */
+  size(): Size;
+  size(dim: number): number;
+  size(dim?: number): Size | number {
+    if (dim === undefined) return Size.from_(this._shape);
+    return this._shape[this._dim(dim)];
+  }
+  /** Strides in elements, as PyTorch's `stride()`. */
+  stride(): number[];
+  stride(dim: number): number;
+  stride(dim?: number): number[] | number {
+    if (dim === undefined) return [...this._strides];
+    return this._strides[this._dim(dim)];
+  }
+  /** Offset of the first element in the storage. */
+  storage_offset(): number {
+    return this._offset;
+  }
+  /** Number of dimensions. */
+  get ndim(): number {
+    return this._shape.length;
+  }
+  /** Number of dimensions. */
+  dim(): number {
+    return this._shape.length;
+  }
+  /** Number of dimensions. */
+  ndimension(): number {
+    return this._shape.length;
+  }
+  /** Number of elements. */
+  numel(): number {
+    return numelOf(this._shape);
+  }
+  /** Number of elements. */
+  nelement(): number {
+    return numelOf(this._shape);
+  }
+  /** Bytes per element. */
+  element_size(): number {
+    return this.dtype.itemsize;
+  }
+  /** Whether the elements are laid out row-major without gaps. */
+  is_contiguous(): boolean {
+    return isContiguous(this._shape, this._strides);
+  }
+  /** Whether the dtype is floating point. */
+  is_floating_point(): boolean {
+    return this.dtype.is_floating_point;
+  }
+  /** The storage's version counter (bumped by in-place writes). */
+  get _version(): number {
+    return this._storage.version;
+  }
+  /** Whether this tensor is on the cpu device. */
+  get is_cpu(): boolean {
+    return this.device.type === "cpu";
+  }
+  /** Whether two tensors share storage memory. */
+  _shares_storage(other: Tensor): boolean {
+    return this._storage === other._storage;
+  }
+  /** Whether gradients flow to this tensor. */
+  get requires_grad(): boolean {
+    return this._requires_grad;
+  }
+  set requires_grad(v: boolean) {
+    this.requires_grad_(v);
+  }
+  /** Sets `requires_grad` in place; only floating leaves can require gradients. */
+  requires_grad_(requires_grad = true): this {
+    if (requires_grad && !this.dtype.is_floating_point) {
+      throw new RuntimeError("only Tensors of floating point dtype can require gradients");
+    }
+    if (!this.is_leaf && !requires_grad) {
+      throw new RuntimeError(
+        "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().",
+      );
+    }
+    this._requires_grad = requires_grad;
+    return this;
+  }
+  /** True for tensors not made by a differentiable op. */
+  get is_leaf(): boolean {
+    return this.grad_fn === null;
+  }
+
+  /** Normalises a possibly negative dim, with PyTorch's error. */
+  _dim(d: number, rank = this._shape.length): number {
+    const lo = rank === 0 ? -1 : -rank;
+    const hi = rank === 0 ? 0 : rank - 1;
+    if (!Number.isInteger(d) || d < lo || d > hi) {
+      throw new IndexError_(
+        `Dimension out of range (expected to be in range of [${lo}, ${hi}], but got ${d})`,
+      );
+    }
+    return d < 0 ? d + Math.max(rank, 1) : d;
+  }
+
+  // ---- engine access ---------------------------------------------------------------------
+
+  /** This view's values as an engine tensor (the storage's own, or a temporary of this op). */
+  _read(): tf.Tensor {
+    return readView(this._storage, this._shape, this._strides, this._offset);
+  }
+
+  /** Writes an engine value of this view's shape through the view. */
+  _write(value: tf.Tensor, fresh: boolean): void {
+    writeView(this._storage, this._shape, this._strides, this._offset, value, fresh);
+  }
+
+  /** The values as a flat host array in row-major order. */
+  _host(): HostArray {
+    const sp = this._storage.spilled();
+    if (
+      sp && this._offset === 0 && this.numel() === this._storage.numel && this.is_contiguous()
+    ) return sp;
+    try {
+      const t = this._read();
+      return t.dataSync() as HostArray;
+    } finally {
+      flushTemps();
+    }
+  }
+
+  // ---- readback ----------------------------------------------------------------------------
+
+  /** The value of a one-element tensor as a number (or boolean). */
+  item(): number | boolean {
+    const n = this.numel();
+    if (n !== 1) {
+      throw new RuntimeError(
+        `a Tensor with ${n} elements cannot be converted to Scalar`,
+      );
+    }
+    const v = this._host()[0];
+    return this.dtype === bool ? v !== 0 : v;
+  }
+
+  /** Nested arrays of numbers (or booleans), as PyTorch's `tolist()`. */
+  tolist(): unknown {
+    const data = this._host();
+    const isBool = this.dtype === bool;
+    if (this._shape.length === 0) return isBool ? data[0] !== 0 : data[0];
+    const shape = this._shape;
+    let pos = 0;
+    const build = (d: number): unknown[] => {
+      const out = new Array(shape[d]);
+      if (d === shape.length - 1) {
+        for (let i = 0; i < shape[d]; i++) {
+          out[i] = isBool ? data[pos++] !== 0 : data[pos++];
+        }
+      } else for (let i = 0; i < shape[d]; i++) out[i] = build(d + 1);
+      return out;
+    };
+    return build(0);
+  }
+
+  /** Like `item()`, on every device (awaits GPU readback). */
+  item_async(): Promise<number | boolean> {
+    return Promise.resolve().then(() => this.item());
+  }
+
+  /** Like `tolist()`, on every device (awaits GPU readback). */
+  tolist_async(): Promise<unknown> {
+    return Promise.resolve().then(() => this.tolist());
+  }
+
+  /** A copy of the values as a typed array (Float32Array, Int32Array, or Uint8Array for bool). */
+  data_sync(): HostArray {
+    return this._host().slice() as HostArray;
+  }
+
+  // ---- printing ------------------------------------------------------------------------------
+
+  /** PyTorch's `repr(t)`. */
+  toString(): string {
+    const name = this.grad_fn ? this.grad_fn.name() : null;
+    const text = formatTensor({
+      values: this._host(),
+      shape: this._shape,
+      dtype: this.dtype.name as PrintDType,
+      device: this.device.type === "cpu" ? null : String(this.device),
+      grad_fn: name,
+      requires_grad: this._requires_grad,
+      prefix: this._reprPrefix ?? undefined,
+    });
+    return text;
+  }
+
+  /** Deno's console shows PyTorch's text. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+
+  /** Iterates over the first dimension, as `for x in t`. */
+  *[Symbol.iterator](): IterableIterator<Tensor> {
+    if (this._shape.length === 0) throw new TorchTypeError("iteration over a 0-d tensor");
+    for (let i = 0; i < this._shape[0]; i++) yield this.select(0, i);
+  }
+
+  /** A view selecting index `i` along `dim`. */
+  select(dim: number, index: number): Tensor {
+    const d = this._dim(dim);
+    const size = this._shape[d];
+    if (this._shape.length === 0) {
+      throw new IndexError_("select() cannot be applied to a 0-dim tensor.");
+    }
+    if (!Number.isInteger(index) || index < -size || index >= size) {
+      throw new IndexError_(
+        `index ${index} is out of bounds for dimension ${d} with size ${size}`,
+      );
+    }
+    const i = index < 0 ? index + size : index;
+    const shape = this._shape.filter((_, k) => k !== d);
+    const strides = this._strides.filter((_, k) => k !== d);
+    return this._view(shape, strides, this._offset + i * this._strides[d]);
+  }
+}
+
+/** Checks for a Tensor. */
+export function is_tensor(x: unknown): x is Tensor {
+  return x instanceof Tensor;
+}
+
+/** Engine dtype for a torch dtype. */
+export function engineDtype(dt: dtype): tf.DataType {
+  return dt.engine as tf.DataType;
+}
+
+/** Builds a tensor from flat host values (engine-typed) and a shape. */
+export function fromHost(
+  values: HostArray | number[],
+  shape: number[],
+  dt: dtype,
+  dev: device = CPU,
+): Tensor {
+  const t = tf.tensor(values, shape, engineDtype(dt));
+  return Tensor._wrap(t, dt, dev);
+}
+
+/** A scalar as an engine temporary of the given dtype. */
+export function scalarEngine(v: Scalar, dt: dtype): tf.Tensor {
+  const e = engineDtype(dt);
+  return temp(tf.scalar(typeof v === "boolean" ? (v ? 1 : 0) : v, e));
+}
+
+export { float32, int32, int64 };

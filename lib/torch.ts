@@ -1,0 +1,147 @@
+/**
+ * The `torch` namespace: creation, ops as functions (`torch.add(a, b)`),
+ * dtypes, devices, printing options and the random generator.
+ * @module
+ */
+import "./tensor/methods.ts";
+import * as C from "./tensor/creation.ts";
+import * as D from "./tensor/dtype.ts";
+import { device } from "./tensor/device.ts";
+import { Size } from "./tensor/size.ts";
+import { is_tensor, Tensor, type TensorLike } from "./tensor/tensor.ts";
+import { BINARY, BINARY_ALIASES, binary, clamp, nonzero, UNARY, UNARY_ALIASES, unary, where } from "./tensor/pointwise.ts";
+import * as R from "./tensor/reduce.ts";
+import * as S from "./tensor/shape.ts";
+import { allclose, equal, isclose, to } from "./tensor/methods.ts";
+import { get_printoptions, set_printoptions } from "./tensor/format.ts";
+import { type Kw } from "./tensor/dispatch.ts";
+import { slice } from "./tensor/indexing.ts";
+import { default_generator, Generator } from "./random/generator.ts";
+import { limits, memoryStats } from "./engine/memory.ts";
+import { cpuBackendName } from "./engine/backend.ts";
+import { RuntimeError } from "./errors.ts";
+
+type F1 = (x: Tensor, ...a: unknown[]) => Tensor;
+type F2 = (x: TensorLike, y: TensorLike, kw?: Kw) => Tensor;
+
+const binaryFns: Record<string, F2> = {};
+for (const name of [...Object.keys(BINARY), ...Object.keys(BINARY_ALIASES)]) {
+  const target = BINARY_ALIASES[name] ?? name;
+  binaryFns[name] = (x: TensorLike, y: TensorLike, kw?: Kw) => binary(target, x, y, kw);
+}
+const unaryFns: Record<string, F1> = {};
+for (const name of [...Object.keys(UNARY), ...Object.keys(UNARY_ALIASES)]) {
+  const target = UNARY_ALIASES[name] ?? name;
+  unaryFns[name] = (x: Tensor, kw?: unknown) => unary(target, x, kw as Kw);
+}
+
+function numel(x: Tensor): number {
+  return x.numel();
+}
+
+/** The torch namespace. */
+export const torch = {
+  ...binaryFns,
+  ...unaryFns,
+  // creation
+  tensor: C.tensor,
+  as_tensor: C.tensor,
+  zeros: C.zeros,
+  ones: C.ones,
+  empty: C.empty,
+  full: C.full,
+  arange: C.arange,
+  linspace: C.linspace,
+  eye: C.eye,
+  rand: C.rand,
+  randn: C.randn,
+  randint: C.randint,
+  randperm: C.randperm,
+  zeros_like: C.zeros_like,
+  ones_like: C.ones_like,
+  empty_like: C.empty_like,
+  full_like: C.full_like,
+  rand_like: C.rand_like,
+  randn_like: C.randn_like,
+  randint_like: C.randint_like,
+  manual_seed: C.manual_seed,
+  seed: C.seed,
+  initial_seed: C.initial_seed,
+  Generator,
+  default_generator,
+  // ops
+  clamp,
+  clip: clamp,
+  where,
+  nonzero,
+  sum: R.sum,
+  mean: R.mean,
+  prod: R.prod,
+  std: R.std,
+  var: R.var_,
+  max: R.max,
+  min: R.min,
+  amax: R.amax,
+  amin: R.amin,
+  argmax: R.argmax,
+  argmin: R.argmin,
+  all: R.all,
+  any: R.any,
+  matmul: R.matmul,
+  mm: R.mm,
+  bmm: R.bmm,
+  dot: R.dot,
+  mv: R.mv,
+  outer: R.outer,
+  reshape: S.reshape,
+  flatten: S.flatten,
+  unsqueeze: S.unsqueeze,
+  squeeze: S.squeeze,
+  permute: S.permute,
+  transpose: S.transpose,
+  swapaxes: S.transpose,
+  t: S.t,
+  narrow: S.narrow,
+  split: S.split,
+  chunk: S.chunk,
+  unbind: S.unbind,
+  clone: S.clone,
+  detach: S.detach,
+  cat: S.cat,
+  concat: S.cat,
+  concatenate: S.cat,
+  stack: S.stack,
+  equal,
+  allclose,
+  isclose,
+  numel,
+  is_tensor,
+  is_floating_point: (x: Tensor) => x.is_floating_point(),
+  to,
+  slice,
+  // types and devices
+  Tensor,
+  Size: (dims: number[] = []) => Size.from_(dims),
+  device: (spec: string | device, index?: number) => new device(spec, index),
+  ...D.DTYPES,
+  dtype: D.dtype,
+  promote_types: D.promoteTypes,
+  result_type: (a: TensorLike, b: TensorLike) => R.resultTypeOf(a, b),
+  can_cast: (from: D.dtype, to_: D.dtype) => from.category <= to_.category,
+  get_default_dtype: () => D.float32,
+  set_default_dtype: (d: D.dtype) => {
+    if (d !== D.float32) {
+      throw new RuntimeError(`Cannot set the default dtype to ${d} as the engine computes in float32 only`);
+    }
+  },
+  set_printoptions,
+  get_printoptions,
+  /** Engine memory counters (this engine's `torch.cuda.memory_stats()`). */
+  memory_stats: memoryStats,
+  /** Bytes of tensor data resident in the engine. */
+  memory_allocated: () => memoryStats().engine_bytes,
+  /** Limits on engine residency before spilling to JS memory. */
+  memory_limits: limits,
+  /** The tfjs backend behind the cpu device ("wasm", or "cpu" as a fallback). */
+  backend: cpuBackendName,
+};
