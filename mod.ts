@@ -17,5 +17,24 @@ export { Tensor } from "./lib/tensor/tensor.ts";
 export { Size } from "./lib/tensor/size.ts";
 export { device } from "./lib/tensor/device.ts";
 export { dtype } from "./lib/tensor/dtype.ts";
-export { enumerate, iter, len, list, next, print, range, repr, StopIteration, str, zip } from "./lib/python.ts";
-export { IndexError, NotImplementedError, RuntimeError, TorchError, TorchTypeError, ValueError } from "./lib/errors.ts";
+export {
+  enumerate,
+  iter,
+  len,
+  list,
+  next,
+  print,
+  range,
+  repr,
+  StopIteration,
+  str,
+  zip,
+} from "./lib/python.ts";
+export {
+  IndexError,
+  NotImplementedError,
+  RuntimeError,
+  TorchError,
+  TorchTypeError,
+  ValueError,
+} from "./lib/errors.ts";

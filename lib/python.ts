@@ -69,7 +69,7 @@ export function len(x: unknown): number {
 export function* range(a: number, b?: number, step = 1): IterableIterator<number> {
   const [start, stop] = b === undefined ? [0, a] : [a, b];
   if (step === 0) throw new TorchTypeError("range() arg 3 must not be zero");
-  if (step > 0) for (let i = start; i < stop; i += step) yield i;
+  if (step > 0) { for (let i = start; i < stop; i += step) yield i; }
   else for (let i = start; i > stop; i += step) yield i;
 }
 

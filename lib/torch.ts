@@ -9,7 +9,17 @@ import * as D from "./tensor/dtype.ts";
 import { device } from "./tensor/device.ts";
 import { Size } from "./tensor/size.ts";
 import { is_tensor, Tensor, type TensorLike } from "./tensor/tensor.ts";
-import { BINARY, BINARY_ALIASES, binary, clamp, nonzero, UNARY, UNARY_ALIASES, unary, where } from "./tensor/pointwise.ts";
+import {
+  BINARY,
+  binary,
+  BINARY_ALIASES,
+  clamp,
+  nonzero,
+  UNARY,
+  unary,
+  UNARY_ALIASES,
+  where,
+} from "./tensor/pointwise.ts";
 import * as R from "./tensor/reduce.ts";
 import * as S from "./tensor/shape.ts";
 import { allclose, equal, isclose, to } from "./tensor/methods.ts";

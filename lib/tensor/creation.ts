@@ -101,7 +101,11 @@ function flattenData(data: unknown): { shape: number[]; flat: number[]; dt: dtyp
       return;
     }
     if (d === shape.length) {
-      if (Array.isArray(x)) throw new RuntimeError(`expected sequence of length ${shape[d - 1]} at dim ${d - 1} (got ${x.length})`);
+      if (Array.isArray(x)) {
+        throw new RuntimeError(
+          `expected sequence of length ${shape[d - 1]} at dim ${d - 1} (got ${x.length})`,
+        );
+      }
       if (typeof x === "boolean") flat.push(x ? 1 : 0);
       else if (typeof x === "number") {
         flat.push(x);
@@ -172,7 +176,10 @@ function sizeArgs(args: unknown[], what: string): [number[], Kw] {
 function filled(shape: number[], value: number, kw: Kw, dt: dtype): Tensor {
   const dev = devOf(kw);
   if (!dt.is_floating_point) checkIntRange([value], dt);
-  return finish(run("full", () => wrap(tf.fill(shape, dt === bool ? (value ? 1 : 0) : value, dt.engine!), dt, dev)), kw);
+  return finish(
+    run("full", () => wrap(tf.fill(shape, dt === bool ? (value ? 1 : 0) : value, dt.engine!), dt, dev)),
+    kw,
+  );
 }
 
 /** `torch.zeros(*size, {dtype, device, requires_grad})`. */
@@ -208,7 +215,9 @@ export function arange(...args: unknown[]): Tensor {
   const [a, kw] = splitKw(args);
   const nums = a as number[];
   for (const n of nums) {
-    if (typeof n !== "number") throw new TorchTypeError(`arange(): argument 'end' must be Number, not ${pyType(n)}`);
+    if (typeof n !== "number") {
+      throw new TorchTypeError(`arange(): argument 'end' must be Number, not ${pyType(n)}`);
+    }
   }
   let start = 0;
   let end: number;
@@ -310,7 +319,9 @@ export function randint(...args: unknown[]): Tensor {
   if (kw.high !== undefined) high = kw.high as number;
   if (kw.size !== undefined) size = kw.size;
   if (!Array.isArray(size) && !(size instanceof Size)) {
-    throw new TorchTypeError("randint(): argument 'size' must be tuple of ints, but found element of type int");
+    throw new TorchTypeError(
+      "randint(): argument 'size' must be tuple of ints, but found element of type int",
+    );
   }
   const shape = sizesOf([size]);
   if (!(low < high)) {

@@ -30,9 +30,7 @@ export class device {
       throw new RuntimeError(`Invalid device string: '${spec}'`);
     }
     if (!KNOWN.includes(m[1])) {
-      const hint = m[1] === "cuda" || m[1] === "mps"
-        ? ` (this engine's GPU device is 'webgpu')`
-        : "";
+      const hint = m[1] === "cuda" || m[1] === "mps" ? ` (this engine's GPU device is 'webgpu')` : "";
       throw new RuntimeError(
         `Expected one of cpu, webgpu device type at start of device string: ${spec}${hint}`,
       );

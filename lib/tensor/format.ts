@@ -188,14 +188,11 @@ function exactExp(a: number, p: number): string {
   const { num, den } = exactRational(a);
   // Find E with 10^E <= a < 10^(E+1).
   let e = Math.floor(Math.log10(a));
-  const geq = (k: number): boolean =>
-    k >= 0 ? num >= pow10(k) * den : num * pow10(-k) >= den;
+  const geq = (k: number): boolean => k >= 0 ? num >= pow10(k) * den : num * pow10(-k) >= den;
   while (!geq(e)) e--;
   while (geq(e + 1)) e++;
   const k = p - e; // scale: a * 10^k has p+1 integer digits
-  let q = k >= 0
-    ? divRoundHalfEven(num * pow10(k), den)
-    : divRoundHalfEven(num, den * pow10(-k));
+  let q = k >= 0 ? divRoundHalfEven(num * pow10(k), den) : divRoundHalfEven(num, den * pow10(-k));
   if (q === pow10(p + 1)) {
     q = pow10(p);
     e++;
@@ -369,9 +366,7 @@ class Formatter {
     } else {
       ret = intString(v);
     }
-    return ret.length < this.maxWidth
-      ? " ".repeat(this.maxWidth - ret.length) + ret
-      : ret;
+    return ret.length < this.maxWidth ? " ".repeat(this.maxWidth - ret.length) + ret : ret;
   }
 }
 
@@ -411,15 +406,11 @@ function summarizedValues(l: Layout, edge: number): number[] {
   const visit = (offset: number, d: number): void => {
     const n = l.shape[d];
     if (d === nd - 1) {
-      const idx = n > 2 * edge
-        ? [...pySlice(0, edge, n), ...pySlice(-edge, null, n)]
-        : range(0, n);
+      const idx = n > 2 * edge ? [...pySlice(0, edge, n), ...pySlice(-edge, null, n)] : range(0, n);
       for (const i of idx) out.push(num(l.vals[offset + i]));
       return;
     }
-    const rows = n > 2 * edge
-      ? [...range(0, edge), ...range(n - edge, n)]
-      : range(0, n);
+    const rows = n > 2 * edge ? [...range(0, edge), ...range(n - edge, n)] : range(0, n);
     for (const i of rows) visit(offset + i * l.strides[d], d + 1);
   };
   if (nd === 0) out.push(num(l.vals[0]));
@@ -527,9 +518,7 @@ export function formatTensorData(
   if (numel === 0) return "[]";
   if (values.length < numel) {
     throw new RangeError(
-      `formatTensorData: ${values.length} values for shape [${
-        shape.join(", ")
-      }]`,
+      `formatTensorData: ${values.length} values for shape [${shape.join(", ")}]`,
     );
   }
   const strides = new Array<number>(shape.length);

@@ -78,7 +78,7 @@ function listIndex(xs: unknown[]): Tensor {
 
 /** Splits a PyTorch index expression string (`"1:3, 0"`, `"..., None"`) into items. */
 export function parseExpression(expr: string): IndexItem[] {
-  return expr.split(",").map((p) => p.trim()).filter((p, i, a) => p !== "" || a.length === 1).map(parseItem);
+  return expr.split(",").map((p) => p.trim()).filter((p, _i, a) => p !== "" || a.length === 1).map(parseItem);
 }
 
 /** Whether a property key is an index expression (`"0"`, `"-1"`, `"1:3, 0"`, `"..."`). */
@@ -109,7 +109,11 @@ function applyBasic(x: Tensor, items: IndexItem[]): Applied {
   const ell = items.filter((i) => i === "...").length;
   if (ell > 1) throw new IndexError("an index can only have a single ellipsis ('...')");
   const consumes = (i: IndexItem): number =>
-    i === null || i === "..." || typeof i === "boolean" ? 0 : i instanceof Tensor && i.dtype === bool ? i._shape.length : 1;
+    i === null || i === "..." || typeof i === "boolean"
+      ? 0
+      : i instanceof Tensor && i.dtype === bool
+      ? i._shape.length
+      : 1;
   const used = items.reduce((acc: number, i) => acc + consumes(i), 0);
   const rank = x._shape.length;
   if (used > rank) {
@@ -168,7 +172,10 @@ function applyBasic(x: Tensor, items: IndexItem[]): Applied {
  * and the result shape (PyTorch's rules: indexed dims are replaced by the
  * broadcast index shape, in place when they are adjacent, else in front).
  */
-function advancedPositions(view: Tensor, adv: { dim: number; index: Tensor }[]): { pos: Int32Array; shape: number[] } {
+function advancedPositions(
+  view: Tensor,
+  adv: { dim: number; index: Tensor }[],
+): { pos: Int32Array; shape: number[] } {
   const shape = view._shape;
   // expand bool masks into one int64 index per masked dim
   const idx: { dim: number; data: Int32Array | Float32Array | Uint8Array; shape: number[] }[] = [];
@@ -178,9 +185,11 @@ function advancedPositions(view: Tensor, adv: { dim: number; index: Tensor }[]):
       for (let k = 0; k < m._shape.length; k++) {
         if (m._shape[k] !== shape[a.dim + k]) {
           throw new IndexError(
-            `The shape of the mask [${m._shape.join(", ")}] at index ${k} does not match the shape of the indexed tensor [${
-              shape.join(", ")
-            }] at index ${a.dim + k}`,
+            `The shape of the mask [${
+              m._shape.join(", ")
+            }] at index ${k} does not match the shape of the indexed tensor [${shape.join(", ")}] at index ${
+              a.dim + k
+            }`,
           );
         }
       }
@@ -194,7 +203,9 @@ function advancedPositions(view: Tensor, adv: { dim: number; index: Tensor }[]):
           ix[k] = 0;
         }
       }
-      nz.forEach((list, k) => idx.push({ dim: a.dim + k, data: Int32Array.from(list), shape: [list.length] }));
+      nz.forEach((list, k) =>
+        idx.push({ dim: a.dim + k, data: Int32Array.from(list), shape: [list.length] })
+      );
     } else {
       idx.push({ dim: a.dim, data: a.index._host(), shape: a.index._shape });
     }
@@ -285,7 +296,9 @@ function contiguousOf(shape: number[]): number[] {
 /** `t[items]`: a view for basic indices, a gathered copy with tensor indices. */
 export function getitem(x: Tensor, items: IndexItem[]): Tensor {
   if (x._shape.length === 0 && items.some((i) => typeof i === "number")) {
-    throw new IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number");
+    throw new IndexError(
+      "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number",
+    );
   }
   const { view, adv } = applyBasic(x, items);
   if (adv.length === 0) return view;
@@ -305,22 +318,26 @@ export function setitem(x: Tensor, items: IndexItem[], value: TensorLike): void 
   }
   if (value instanceof Tensor && !canCast(value.dtype, x.dtype) && value._shape.length > 0) {
     throw new RuntimeError(
-      `Index put requires the source and destination dtypes match, got ${scalarTypeName(x.dtype)} for the destination and ${
-        scalarTypeName(value.dtype)
-      } for the source.`,
+      `Index put requires the source and destination dtypes match, got ${
+        scalarTypeName(x.dtype)
+      } for the destination and ${scalarTypeName(value.dtype)} for the source.`,
     );
   }
   const { view, adv } = applyBasic(x, items);
   run("setitem", () => {
     deviceOf(x, value);
     if (adv.length === 0) {
-      const v = value instanceof Tensor ? readAs(value, x.dtype) : temp(tf.scalar(Number(value), x.dtype.engine!));
+      const v = value instanceof Tensor
+        ? readAs(value, x.dtype)
+        : temp(tf.scalar(Number(value), x.dtype.engine!));
       if (value instanceof Tensor) broadcastInto(value._shape, view._shape);
       view._write(temp(tf.broadcastTo(v, view._shape)), false);
       return;
     }
     const { pos, shape } = advancedPositions(view, adv);
-    const v = value instanceof Tensor ? readAs(value, x.dtype) : temp(tf.scalar(Number(value), x.dtype.engine!));
+    const v = value instanceof Tensor
+      ? readAs(value, x.dtype)
+      : temp(tf.scalar(Number(value), x.dtype.engine!));
     if (value instanceof Tensor) broadcastInto(value._shape, shape);
     const vals = temp(tf.reshape(temp(tf.broadcastTo(v, shape)), [pos.length]));
     // positions index the basic view: write through a flattened copy of it
@@ -334,15 +351,19 @@ function broadcastInto(src: number[], dst: number[]): void {
   const b = broadcastShapes(dst, src);
   if (b.length !== dst.length || b.some((v, i) => v !== dst[i])) {
     throw new RuntimeError(
-      `shape mismatch: value tensor of shape [${src.join(", ")}] cannot be broadcast to indexing result of shape [${
-        dst.join(", ")
-      }]`,
+      `shape mismatch: value tensor of shape [${
+        src.join(", ")
+      }] cannot be broadcast to indexing result of shape [${dst.join(", ")}]`,
     );
   }
 }
 
 /** Builds a Python slice (`torch.slice(1, 3)` for `1:3`). */
-export function slice(start: number | null = null, stop: number | null = null, step: number | null = null): Slice {
+export function slice(
+  start: number | null = null,
+  stop: number | null = null,
+  step: number | null = null,
+): Slice {
   return { kind: "slice", start, stop, step };
 }
 

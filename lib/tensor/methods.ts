@@ -16,16 +16,16 @@ import { broadcastShapes } from "./geometry.ts";
 import { getitem, type IndexItem, isIndexKey, parseExpression, parseItem, setitem } from "./indexing.ts";
 import {
   BINARY,
-  BINARY_ALIASES,
   binary,
+  BINARY_ALIASES,
   binaryInPlace,
   checkInPlace,
   clamp,
   clamp_,
   nonzero,
   UNARY,
-  UNARY_ALIASES,
   unary,
+  UNARY_ALIASES,
   unaryInPlace,
   where,
 } from "./pointwise.ts";
@@ -47,8 +47,9 @@ export function to(x: Tensor, ...args: unknown[]): Tensor {
     if (v instanceof Tensor) {
       dt = v.dtype;
       dev = v.device;
-    } else if (typeof v === "string" && /^(torch\.)?(float|int|long|bool|double|half)/.test(v)) dt = toDtype(v);
-    else if (typeof v === "string" || (v && typeof v === "object" && "type" in v && "index" in v)) {
+    } else if (typeof v === "string" && /^(torch\.)?(float|int|long|bool|double|half)/.test(v)) {
+      dt = toDtype(v);
+    } else if (typeof v === "string" || (v && typeof v === "object" && "type" in v && "index" in v)) {
       dev = toDevice(v as string);
     } else if (v && typeof v === "object" && "is_floating_point" in v) dt = toDtype(v as dtype);
   }
@@ -76,7 +77,12 @@ function take(v: tf.Tensor): tf.Tensor {
 /** `type(dtype)`: a converted copy; with no argument, PyTorch's type string. */
 export function type_(x: Tensor, dt?: dtype | string): Tensor | string {
   if (dt === undefined) {
-    return ({ float32: "torch.FloatTensor", int64: "torch.LongTensor", int32: "torch.IntTensor", bool: "torch.BoolTensor" } as Record<string, string>)[x.dtype.name];
+    return ({
+      float32: "torch.FloatTensor",
+      int64: "torch.LongTensor",
+      int32: "torch.IntTensor",
+      bool: "torch.BoolTensor",
+    } as Record<string, string>)[x.dtype.name];
   }
   return to(x, toDtype(dt));
 }
@@ -138,7 +144,11 @@ export function uniform_(x: Tensor, ...args: unknown[]): Tensor {
   const [a, kw] = splitKw(args);
   const lo = (a[0] ?? kw.from ?? kw.a ?? 0) as number;
   const hi = (a[1] ?? kw.to ?? kw.b ?? 1) as number;
-  if (!x.dtype.is_floating_point) throw new RuntimeError(`"check_uniform_bounds" not implemented for '${x.dtype === int64 ? "Long" : "Int"}'`);
+  if (!x.dtype.is_floating_point) {
+    throw new RuntimeError(
+      `"check_uniform_bounds" not implemented for '${x.dtype === int64 ? "Long" : "Int"}'`,
+    );
+  }
   if (lo > hi) {
     throw new RuntimeError(`uniform_ expects to return a [from, to) range, but found from=${lo} > to=${hi}`);
   }

@@ -9,7 +9,6 @@ import { RuntimeError, TorchTypeError } from "../errors.ts";
 import { bool, type dtype, float32, int64 } from "./dtype.ts";
 import {
   canCast,
-  castE,
   deviceOf,
   type Kw,
   operand,
@@ -147,7 +146,13 @@ function checkIntPow(a: TensorLike, b: TensorLike, compute: dtype): void {
   }
 }
 
-function boolArith(name: string, spec: BinarySpec, a: TensorLike, b: TensorLike, dev: ReturnType<typeof deviceOf>): Tensor {
+function boolArith(
+  _name: string,
+  spec: BinarySpec,
+  a: TensorLike,
+  b: TensorLike,
+  dev: ReturnType<typeof deviceOf>,
+): Tensor {
   if (spec.bool === "error") {
     throw new RuntimeError(
       "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.",
@@ -257,7 +262,10 @@ export const UNARY: Record<string, UnarySpec> = {
   floor: { kernel: tf.floor, kind: "int-identity" },
   ceil: { kernel: tf.ceil, kind: "int-identity" },
   trunc: { kernel: (x) => tf.mul(temp(tf.sign(x)), temp(tf.floor(temp(tf.abs(x))))), kind: "int-identity" },
-  frac: { kernel: (x) => tf.sub(x, temp(tf.mul(temp(tf.sign(x)), temp(tf.floor(temp(tf.abs(x))))))), kind: "float" },
+  frac: {
+    kernel: (x) => tf.sub(x, temp(tf.mul(temp(tf.sign(x)), temp(tf.floor(temp(tf.abs(x))))))),
+    kind: "float",
+  },
   round: { kernel: tf.round, kind: "int-identity" },
   logical_not: { kernel: tf.logicalNot, kind: "bool" },
   isnan: { kernel: tf.isNaN, kind: "bool" },

@@ -32,7 +32,9 @@ function reduceArgs(x: Tensor, args: unknown[]): { dims: number[] | null; keepdi
   const list = Array.isArray(dimArg) ? dimArg : [dimArg];
   const dims = list.map((d) => x._dim(d));
   if (new Set(dims).size !== dims.length) {
-    throw new RuntimeError(`dim ${dims.find((d, i) => dims.indexOf(d) !== i)} appears multiple times in the list of dims`);
+    throw new RuntimeError(
+      `dim ${dims.find((d, i) => dims.indexOf(d) !== i)} appears multiple times in the list of dims`,
+    );
   }
   return { dims, keepdim, kw };
 }
@@ -104,7 +106,11 @@ export function std(x: Tensor, ...args: unknown[]): Tensor {
 
 function moments(name: string, x: Tensor, args: unknown[], root: boolean): Tensor {
   if (!x.dtype.is_floating_point) {
-    throw new RuntimeError(`${name}(): input dtype should be either floating point or complex. Got ${scalarTypeName(x.dtype)} instead.`);
+    throw new RuntimeError(
+      `${name}(): input dtype should be either floating point or complex. Got ${
+        scalarTypeName(x.dtype)
+      } instead.`,
+    );
   }
   // std(unbiased: bool) as the first positional argument (PyTorch's old overload)
   let rest = args;
@@ -182,12 +188,17 @@ function extreme(kind: "max" | "min", x: Tensor, args: unknown[]): Tensor | Retu
   if (x._shape[d] === 0) {
     throw new IndexError_(`${kind}(): Expected reduction dim ${d} to have non-zero size.`);
   }
-  const values = reduceWith(kind, x, [d, keepdim], (t) => (t === bool ? int64 : t), () => x.dtype, (v, ax) =>
-    kind === "max" ? tf.max(v, ax) : tf.min(v, ax));
+  const values = reduceWith(
+    kind,
+    x,
+    [d, keepdim],
+    (t) => (t === bool ? int64 : t),
+    () => x.dtype,
+    (v, ax) => kind === "max" ? tf.max(v, ax) : tf.min(v, ax),
+  );
   const indices = argExtreme(kind === "max" ? "argmax" : "argmin", x, [d, keepdim]);
   return new ReturnTypes(kind, values, indices);
 }
-
 
 /** `max()`, `max(dim, keepdim?)` → (values, indices), `max(other)` → maximum. */
 export function max(x: Tensor, ...args: unknown[]): Tensor | ReturnTypes {
@@ -264,9 +275,9 @@ export function any(x: Tensor, ...args: unknown[]): Tensor {
 function matDtype(a: Tensor, b: Tensor, name: string): dtype {
   if (a.dtype !== b.dtype) {
     throw new RuntimeError(
-      `expected ${name === "mm" || name === "matmul" ? "m1 and m2" : "scalar type"} to have the same dtype, but got: ${
-        scalarTypeName(a.dtype)
-      } != ${scalarTypeName(b.dtype)}`,
+      `expected ${
+        name === "mm" || name === "matmul" ? "m1 and m2" : "scalar type"
+      } to have the same dtype, but got: ${scalarTypeName(a.dtype)} != ${scalarTypeName(b.dtype)}`,
     );
   }
   return a.dtype;
@@ -300,9 +311,9 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   if (b._shape.length !== 3) throw new RuntimeError("batch2 must be a 3D tensor");
   if (b._shape[0] !== a._shape[0] || b._shape[1] !== a._shape[2]) {
     throw new RuntimeError(
-      `Expected size for first two dimensions of batch2 tensor to be: [${a._shape[0]}, ${a._shape[2]}] but got: [${
-        b._shape[0]
-      }, ${b._shape[1]}].`,
+      `Expected size for first two dimensions of batch2 tensor to be: [${a._shape[0]}, ${
+        a._shape[2]
+      }] but got: [${b._shape[0]}, ${b._shape[1]}].`,
     );
   }
   const dt = matDtype(a, b, "bmm");
@@ -318,9 +329,11 @@ export function dot(a: Tensor, b: Tensor): Tensor {
   }
   if (a._shape[0] !== b._shape[0]) {
     throw new RuntimeError(
-      `inconsistent tensor size, expected tensor [${a._shape[0]}] and src [${b._shape[0]}] to have the same number of elements, but got ${
-        a._shape[0]
-      } and ${b._shape[0]} elements respectively`,
+      `inconsistent tensor size, expected tensor [${a._shape[0]}] and src [${
+        b._shape[0]
+      }] to have the same number of elements, but got ${a._shape[0]} and ${
+        b._shape[0]
+      } elements respectively`,
     );
   }
   const dt = matDtype(a, b, "dot");
@@ -333,7 +346,9 @@ export function dot(a: Tensor, b: Tensor): Tensor {
 /** `mv(mat, vec)`: matrix-vector product. */
 export function mv(a: Tensor, v: Tensor): Tensor {
   if (a._shape.length !== 2 || v._shape.length !== 1) {
-    throw new RuntimeError(`vector + matrix @ vector expected, got 1, ${a._shape.length}, ${v._shape.length}`);
+    throw new RuntimeError(
+      `vector + matrix @ vector expected, got 1, ${a._shape.length}, ${v._shape.length}`,
+    );
   }
   if (a._shape[1] !== v._shape[0]) {
     throw new RuntimeError(
@@ -371,9 +386,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       );
     }
     throw new RuntimeError(
-      `Expected size for first two dimensions of batch2 tensor to be: [${numelOfBatch(as)}, ${k1}] but got: [${
-        numelOfBatch(bs)
-      }, ${k2}].`,
+      `Expected size for first two dimensions of batch2 tensor to be: [${
+        numelOfBatch(as)
+      }, ${k1}] but got: [${numelOfBatch(bs)}, ${k2}].`,
     );
   }
   const batch = broadcastShapes(as.slice(0, -2), bs.slice(0, -2));

@@ -87,7 +87,9 @@ export function permute(x: Tensor, ...args: unknown[]): Tensor {
       `permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = ${x._shape.length} is not equal to len(dims) = ${dims.length}`,
     );
   }
-  if (new Set(dims).size !== dims.length) throw new RuntimeError("permute(): duplicate dims are not allowed.");
+  if (new Set(dims).size !== dims.length) {
+    throw new RuntimeError("permute(): duplicate dims are not allowed.");
+  }
   return x._view(dims.map((d) => x._shape[d]), dims.map((d) => x._strides[d]), x._offset);
 }
 
@@ -133,7 +135,9 @@ export function expand(x: Tensor, ...args: unknown[]): Tensor {
   const k = x._shape.length;
   if (n < k) {
     throw new RuntimeError(
-      `expand(torch.FloatTensor{[${x._shape.join(", ")}]}, size=[${sizes.join(", ")}]): the number of sizes provided (${n}) must be greater or equal to the number of dimensions in the tensor (${k})`,
+      `expand(torch.FloatTensor{[${x._shape.join(", ")}]}, size=[${
+        sizes.join(", ")
+      }]): the number of sizes provided (${n}) must be greater or equal to the number of dimensions in the tensor (${k})`,
     );
   }
   const shape = new Array<number>(n);
@@ -160,7 +164,9 @@ export function expand(x: Tensor, ...args: unknown[]): Tensor {
       strides[i] = 0;
     } else {
       throw new RuntimeError(
-        `The expanded size of the tensor (${want}) must match the existing size (${have}) at non-singleton dimension ${i}.  Target sizes: [${sizes.join(", ")}].  Tensor sizes: [${x._shape.join(", ")}]`,
+        `The expanded size of the tensor (${want}) must match the existing size (${have}) at non-singleton dimension ${i}.  Target sizes: [${
+          sizes.join(", ")
+        }].  Tensor sizes: [${x._shape.join(", ")}]`,
       );
     }
   }
@@ -194,7 +200,9 @@ export function split(x: Tensor, sizeOrSections: number | number[], dim = 0): Te
     const sum = sizeOrSections.reduce((a, b) => a + b, 0);
     if (sum !== size) {
       throw new RuntimeError(
-        `split_with_sizes expects split_sizes to sum exactly to ${size} (input tensor's size at dimension ${d}), but got split_sizes=[${sizeOrSections.join(", ")}]`,
+        `split_with_sizes expects split_sizes to sum exactly to ${size} (input tensor's size at dimension ${d}), but got split_sizes=[${
+          sizeOrSections.join(", ")
+        }]`,
       );
     }
     let s = 0;
@@ -207,7 +215,9 @@ export function split(x: Tensor, sizeOrSections: number | number[], dim = 0): Te
   const step = sizeOrSections;
   if (!Number.isInteger(step) || step <= 0) {
     if (!(step === 0 && size === 0)) {
-      throw new RuntimeError(`split_size can only be 0 if dimension size is 0, but got dimension size of ${size}`);
+      throw new RuntimeError(
+        `split_size can only be 0 if dimension size is 0, but got dimension size of ${size}`,
+      );
     }
   }
   for (let s = 0; s < size; s += step) out.push(narrow(x, d, s, Math.min(step, size - s)));
@@ -278,7 +288,9 @@ function tensorList(name: string, xs: unknown): Tensor[] {
   for (let i = 0; i < xs.length; i++) {
     if (!(xs[i] instanceof Tensor)) {
       throw new TorchTypeError(
-        `expected Tensor as element ${i} in argument 0, but got ${typeof xs[i] === "number" ? "int" : typeof xs[i]}`,
+        `expected Tensor as element ${i} in argument 0, but got ${
+          typeof xs[i] === "number" ? "int" : typeof xs[i]
+        }`,
       );
     }
   }

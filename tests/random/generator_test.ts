@@ -70,7 +70,9 @@ function assertClose(
   const tol = 1e-6 * Math.max(1, Math.abs(expected), std * Math.max(1, z));
   assert.ok(
     Math.abs(actual - expected) <= tol,
-    `${where}: got ${actual}, expected ${expected} (diff ${Math.abs(actual - expected)})`,
+    `${where}: got ${actual}, expected ${expected} (diff ${
+      Math.abs(actual - expected)
+    })`,
   );
 }
 
@@ -82,7 +84,11 @@ function checkFloatsExact(got: Float32Array, op: Op, where: string): void {
   const s = op.summary!;
   assert.equal(got.length, s.n, `${where}: length`);
   for (const [i, v] of s.samples) assert.equal(got[i], v, `${where}[${i}]`);
-  assert.equal(fnv1a32(new Uint8Array(got.buffer)), s.fnv1a32, `${where}: checksum`);
+  assert.equal(
+    fnv1a32(new Uint8Array(got.buffer)),
+    s.fnv1a32,
+    `${where}: checksum`,
+  );
 }
 
 function checkFloatsClose(got: Float32Array, op: Op, where: string): void {
@@ -90,15 +96,22 @@ function checkFloatsClose(got: Float32Array, op: Op, where: string): void {
   const std = op.std ?? 1;
   if (op.values) {
     assert.equal(got.length, op.values.length, `${where}: length`);
-    op.values.forEach((v, i) => assertClose(got[i], v, `${where}[${i}]`, mean, std));
+    op.values.forEach((v, i) =>
+      assertClose(got[i], v, `${where}[${i}]`, mean, std)
+    );
     return;
   }
   const s = op.summary!;
   assert.equal(got.length, s.n, `${where}: length`);
-  for (const [i, v] of s.samples) assertClose(got[i], v, `${where}[${i}]`, mean, std);
+  for (const [i, v] of s.samples) {
+    assertClose(got[i], v, `${where}[${i}]`, mean, std);
+  }
   let sum = 0;
   for (let i = 0; i < got.length; i++) sum += got[i];
-  assert.ok(Math.abs(sum - s.sum) <= 1e-6 * got.length, `${where}: sum ${sum} vs ${s.sum}`);
+  assert.ok(
+    Math.abs(sum - s.sum) <= 1e-6 * got.length,
+    `${where}: sum ${sum} vs ${s.sum}`,
+  );
 }
 
 function checkInts(got: Float64Array, op: Op, where: string): void {
@@ -164,10 +177,18 @@ function runOp(g: Generator, op: Op, where: string): void {
       const expected = decodeBase64(op.base64!);
       const got = g.get_state();
       assert.equal(got.length, expected.length, `${where}: state size`);
-      assert.deepEqual(withoutPadding(got), withoutPadding(expected), `${where}: state bytes`);
+      assert.deepEqual(
+        withoutPadding(got),
+        withoutPadding(expected),
+        `${where}: state bytes`,
+      );
       // Also: loading PyTorch's bytes gives the same state back.
       const loaded = new Generator().set_state(expected).get_state();
-      assert.deepEqual(withoutPadding(loaded), withoutPadding(expected), `${where}: reload`);
+      assert.deepEqual(
+        withoutPadding(loaded),
+        withoutPadding(expected),
+        `${where}: reload`,
+      );
       return;
     }
     default:
@@ -182,7 +203,9 @@ Deno.test("fixture was generated and is non-trivial", () => {
 for (const c of cases) {
   Deno.test(`pytorch: seed ${c.seed}: ${c.name}`, () => {
     const g = new Generator().manual_seed(seedOf(c));
-    c.ops.forEach((op, k) => runOp(g, op, `${c.name} (seed ${c.seed}) op#${k} ${op.op}`));
+    c.ops.forEach((op, k) =>
+      runOp(g, op, `${c.name} (seed ${c.seed}) op#${k} ${op.op}`)
+    );
   });
 }
 
@@ -280,7 +303,10 @@ Deno.test("randint/random_ validate arguments and use random64 for wide ranges",
   const wide = new Generator(0).randint(4, 0, 2 ** 40);
   const ref = new Generator(0);
   for (const v of wide) assert.equal(v, Number(ref.nextUint64() % 2n ** 40n));
-  assert.deepEqual(new Generator(1).random_(50, -3, 9), new Generator(1).randint(50, -3, 9));
+  assert.deepEqual(
+    new Generator(1).random_(50, -3, 9),
+    new Generator(1).randint(50, -3, 9),
+  );
 });
 
 Deno.test("empty sizes consume nothing", () => {
@@ -342,7 +368,9 @@ Deno.test("performance: randn(1e6) and rand(1e6) are fast", () => {
   g.randperm(1e6);
   const t3 = performance.now();
   console.log(
-    `randn(1e6) ${(t1 - t0).toFixed(1)} ms, rand(1e6) ${(t2 - t1).toFixed(1)} ms, ` +
+    `randn(1e6) ${(t1 - t0).toFixed(1)} ms, rand(1e6) ${
+      (t2 - t1).toFixed(1)
+    } ms, ` +
       `randperm(1e6) ${(t3 - t2).toFixed(1)} ms`,
   );
   // Generous bound (shared CI machines); a few ms is typical.
