@@ -70,9 +70,7 @@ function assertClose(
   const tol = 1e-6 * Math.max(1, Math.abs(expected), std * Math.max(1, z));
   assert.ok(
     Math.abs(actual - expected) <= tol,
-    `${where}: got ${actual}, expected ${expected} (diff ${
-      Math.abs(actual - expected)
-    })`,
+    `${where}: got ${actual}, expected ${expected} (diff ${Math.abs(actual - expected)})`,
   );
 }
 
@@ -96,9 +94,7 @@ function checkFloatsClose(got: Float32Array, op: Op, where: string): void {
   const std = op.std ?? 1;
   if (op.values) {
     assert.equal(got.length, op.values.length, `${where}: length`);
-    op.values.forEach((v, i) =>
-      assertClose(got[i], v, `${where}[${i}]`, mean, std)
-    );
+    op.values.forEach((v, i) => assertClose(got[i], v, `${where}[${i}]`, mean, std));
     return;
   }
   const s = op.summary!;
@@ -203,9 +199,7 @@ Deno.test("fixture was generated and is non-trivial", () => {
 for (const c of cases) {
   Deno.test(`pytorch: seed ${c.seed}: ${c.name}`, () => {
     const g = new Generator().manual_seed(seedOf(c));
-    c.ops.forEach((op, k) =>
-      runOp(g, op, `${c.name} (seed ${c.seed}) op#${k} ${op.op}`)
-    );
+    c.ops.forEach((op, k) => runOp(g, op, `${c.name} (seed ${c.seed}) op#${k} ${op.op}`));
   });
 }
 
@@ -368,11 +362,43 @@ Deno.test("performance: randn(1e6) and rand(1e6) are fast", () => {
   g.randperm(1e6);
   const t3 = performance.now();
   console.log(
-    `randn(1e6) ${(t1 - t0).toFixed(1)} ms, rand(1e6) ${
-      (t2 - t1).toFixed(1)
-    } ms, ` +
+    `randn(1e6) ${(t1 - t0).toFixed(1)} ms, rand(1e6) ${(t2 - t1).toFixed(1)} ms, ` +
       `randperm(1e6) ${(t3 - t2).toFixed(1)} ms`,
   );
   // Generous bound (shared CI machines); a few ms is typical.
   assert.ok(t1 - t0 < 500, `randn(1e6) took ${t1 - t0} ms`);
+});
+
+/** Straightforward float32 block-of-16 transform with Math.log/cos/sin, as a reference. */
+function referenceNormal(seed: number, n: number, mean: number, std: number) {
+  const fr = Math.fround;
+  const d = new Generator(seed).uniform(n);
+  const m = fr(mean);
+  const s = fr(std);
+  const twoPi = fr(2 * Math.PI);
+  for (let o = 0; o + 16 <= n; o += 16) {
+    for (let j = 0; j < 8; j++) {
+      const radius = fr(Math.sqrt(fr(-2 * fr(Math.log(fr(1 - d[o + j]))))));
+      const theta = fr(twoPi * d[o + j + 8]);
+      d[o + j] = fr(radius * fr(Math.cos(theta))) * s + m;
+      d[o + j + 8] = fr(radius * fr(Math.sin(theta))) * s + m;
+    }
+  }
+  return d;
+}
+
+Deno.test("normal(>=16): fast log/sincos kernels match Math.log/cos/sin in float32", () => {
+  for (const [seed, mean, std] of [[0, 0, 1], [11, -1, 3]]) {
+    const n = 200000; // a multiple of 16, so no tail refill in the reference
+    const ref = referenceNormal(seed, n, mean, std);
+    const got = new Generator(seed).normal(n, mean, std);
+    let differ = 0;
+    for (let i = 0; i < n; i++) {
+      if (got[i] !== ref[i]) {
+        differ++;
+        assertClose(got[i], ref[i], `seed ${seed} [${i}]`, mean, std);
+      }
+    }
+    assert.ok(differ <= n * 1e-4, `${differ} of ${n} differ`);
+  }
 });
