@@ -4,9 +4,9 @@
  * the plain JS cpu backend is the fallback.
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import "@tensorflow/tfjs-backend-cpu";
+import * as tf from "npm:@tensorflow/tfjs-core@4.22.0";
+import { setWasmPaths } from "npm:@tensorflow/tfjs-backend-wasm@4.22.0";
+import "npm:@tensorflow/tfjs-backend-cpu@4.22.0";
 
 export { tf };
 
@@ -14,7 +14,8 @@ let ready: Promise<string> | null = null;
 
 function wasmDir(): string {
   // The package's dist/ folder holds the .wasm files next to its entry point.
-  const entry = import.meta.resolve("@tensorflow/tfjs-backend-wasm");
+  // pinned npm: specifiers (not import-map names) so mod.ts also works when imported from outside the project
+  const entry = import.meta.resolve("npm:@tensorflow/tfjs-backend-wasm@4.22.0");
   return new URL("./", entry).href;
 }
 
