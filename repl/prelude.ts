@@ -4,7 +4,11 @@
  * Python-style helpers as globals, so a learner types PyTorch at once.
  * A dedicated REPL with PyTorch-style output and commands replaces this.
  */
-import * as denotorch from "./mod.ts";
+// Deno's REPL resolves imports in an --eval-file from the working directory
+// (the project root under `deno task`), not from this file.
+const denotorch: typeof import("../mod.ts") = await import(
+  new URL("mod.ts", `file://${Deno.cwd()}/`).href
+);
 
 Object.assign(globalThis, denotorch);
 // Errors read as one line (PyTorch's message), not a stack through the facade.

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-import-prefix -- pinned npm: specifiers keep mod.ts importable from scripts outside the project (no import map there)
 /**
  * Starts TensorFlow.js with the fastest CPU backend: wasm (SIMD) whose
  * `.wasm` binaries load from the npm package on disk, never the network;

@@ -5,7 +5,7 @@
  * @module
  */
 import { tf } from "../engine/backend.ts";
-import { RuntimeError, TorchTypeError } from "../errors.ts";
+import { RuntimeError, TorchTypeError, ValueError } from "../errors.ts";
 import { bool, checkSupported, type dtype, float32, int32, int64, scalarDtype, toDtype } from "./dtype.ts";
 import { CPU, device, toDevice } from "./device.ts";
 import { isKw, type Kw, pyType, run, sizesOf, splitKw, wrap } from "./dispatch.ts";
@@ -38,6 +38,10 @@ function chooseDtype(kw: Kw, inferred: dtype): dtype {
 }
 
 function finish(t: Tensor, kw: Kw): Tensor {
+  if (kw.requires_grad && !t.dtype.is_floating_point) {
+    // an explicit integer dtype with requires_grad: PyTorch's creation-time wording
+    throw new RuntimeError("Only Tensors of floating point and complex dtype can require gradients");
+  }
   if (kw.requires_grad) t.requires_grad_(true);
   return t;
 }
@@ -71,6 +75,15 @@ export function fromValues(values: ArrayLike<number>, shape: number[], dt: dtype
   return run("tensor", () => wrap(tf.tensor(data, shape, dt.engine!), dt, dev));
 }
 
+/** PyTorch's errors for data that is neither a number, a bool nor a nested list. */
+function badElement(x: unknown, depth: number): never {
+  if (typeof x === "string") {
+    if (depth === 0) throw new TorchTypeError("new(): invalid data type 'str'");
+    throw new ValueError("too many dimensions 'str'");
+  }
+  throw new RuntimeError(`Could not infer dtype of ${isKw(x) ? "dict" : pyType(x)}`);
+}
+
 /** Walks nested data: its shape, flat values and inferred dtype. */
 function flattenData(data: unknown): { shape: number[]; flat: number[]; dt: dtype } {
   const shape: number[] = [];
@@ -92,7 +105,7 @@ function flattenData(data: unknown): { shape: number[]; flat: number[]; dt: dtyp
     if (x instanceof Tensor) {
       const want = shape.slice(d);
       if (x._shape.length !== want.length || x._shape.some((v, i) => v !== want[i])) {
-        throw new RuntimeError(`expected sequence of length ${want[0]} at dim ${d} (got ${x._shape[0]})`);
+        throw new ValueError(`expected sequence of length ${want[0]} at dim ${d} (got ${x._shape[0]})`);
       }
       const v = x._host();
       for (let i = 0; i < v.length; i++) flat.push(v[i]);
@@ -102,7 +115,7 @@ function flattenData(data: unknown): { shape: number[]; flat: number[]; dt: dtyp
     }
     if (d === shape.length) {
       if (Array.isArray(x)) {
-        throw new RuntimeError(
+        throw new ValueError(
           `expected sequence of length ${shape[d - 1]} at dim ${d - 1} (got ${x.length})`,
         );
       }
@@ -111,18 +124,18 @@ function flattenData(data: unknown): { shape: number[]; flat: number[]; dt: dtyp
         flat.push(x);
         const c = Number.isInteger(x) ? 1 : 2;
         if (c > kind) kind = c;
-      } else {
-        throw new TorchTypeError(`new(): invalid data type '${pyType(x)}'`);
-      }
+      } else badElement(x, d);
       any = true;
       if (typeof x === "number" && kind === 0) kind = 1;
       return;
     }
     if (!Array.isArray(x)) {
-      throw new TorchTypeError(`new(): invalid data type '${pyType(x)}'`);
+      // a number where a nested list was expected (`[[1, 2], 3]`)
+      if (typeof x === "number" || typeof x === "boolean") throw new TorchTypeError("not a sequence");
+      badElement(x, d);
     }
     if (x.length !== shape[d]) {
-      throw new RuntimeError(`expected sequence of length ${shape[d]} at dim ${d} (got ${x.length})`);
+      throw new ValueError(`expected sequence of length ${shape[d]} at dim ${d} (got ${x.length})`);
     }
     for (const e of x) walk(e, d + 1);
   };

@@ -94,6 +94,23 @@ export function castE(t: tf.Tensor, to: EngineDType): tf.Tensor {
   return temp(tf.cast(t, to));
 }
 
+/**
+ * int64 lives in 32 bits in the engine, whose integer kernels wrap around on
+ * overflow. A wrapped result differs from the float32 estimate of the same op
+ * by about 2**32, an exact one by at most float32 rounding: so a difference
+ * past 2**31 means the true int64 result does not fit, and that is an error,
+ * never a silent wrap (CONTRACT.md).
+ */
+export function checkNoWrap(op: string, result: tf.Tensor, estimate: tf.Tensor): void {
+  if (result.size === 0) return;
+  const diff = temp(tf.abs(temp(tf.sub(estimate, castE(result, "float32")))));
+  if (temp(tf.max(diff)).dataSync()[0] > 2 ** 31) {
+    throw new RuntimeError(
+      `${op}: the result does not fit torch.int64 as the engine keeps torch.int64 in 32 bits: values must lie in [-2147483648, 2147483647]`,
+    );
+  }
+}
+
 /** A tensor operand's values in the compute dtype. */
 export function readAs(x: Tensor, dt: dtype): tf.Tensor {
   return castE(x._read(), dt.engine as EngineDType);

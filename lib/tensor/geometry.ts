@@ -84,6 +84,8 @@ export function viewStrides(
   oldStrides: readonly number[],
   newShape: readonly number[],
 ): number[] | null {
+  // a 0-d tensor views as any all-ones shape
+  if (oldShape.length === 0) return newShape.map(() => 1);
   const numel = numelOf(oldShape);
   const newStrides = new Array<number>(newShape.length).fill(0);
   if (numel === 0) {

@@ -8,9 +8,10 @@
 import { tf } from "../engine/backend.ts";
 import { IndexError, RuntimeError, TorchTypeError, ValueError } from "../errors.ts";
 import { bool, int64 } from "./dtype.ts";
-import { canCast, deviceOf, readAs, run, scalarTypeName, wrap } from "./dispatch.ts";
+import { deviceOf, readAs, run, scalarTypeName, wrap } from "./dispatch.ts";
 import { broadcastShapes } from "./geometry.ts";
 import { checkInPlace } from "./pointwise.ts";
+import { expand } from "./shape.ts";
 import { temp } from "./storage.ts";
 import { Tensor, type TensorLike } from "./tensor.ts";
 
@@ -316,22 +317,31 @@ export function setitem(x: Tensor, items: IndexItem[], value: TensorLike): void 
   if (!(value instanceof Tensor) && typeof value !== "number" && typeof value !== "boolean") {
     throw new TorchTypeError(`can't assign a ${typeof value} to a ${x.dtype} tensor`);
   }
-  if (value instanceof Tensor && !canCast(value.dtype, x.dtype) && value._shape.length > 0) {
+  const { view, adv } = applyBasic(x, items);
+  // basic indexing copies (any dtype converts, as copy_); index_put_ wants the same dtype
+  if (adv.length > 0 && value instanceof Tensor && value.dtype !== x.dtype) {
     throw new RuntimeError(
       `Index put requires the source and destination dtypes match, got ${
         scalarTypeName(x.dtype)
       } for the destination and ${scalarTypeName(value.dtype)} for the source.`,
     );
   }
-  const { view, adv } = applyBasic(x, items);
+  if (adv.length === 0 && value instanceof Tensor && value._shape.length > 0) {
+    // PyTorch's copy_to: drop leading size-1 dims of the value, then expand it (its errors)
+    let k = 0;
+    while (k < value._shape.length && value._shape[k] === 1) k++;
+    expand(value.reshape(value._shape.slice(k)), [...view._shape]);
+  }
   run("setitem", () => {
     deviceOf(x, value);
     if (adv.length === 0) {
       const v = value instanceof Tensor
         ? readAs(value, x.dtype)
         : temp(tf.scalar(Number(value), x.dtype.engine!));
-      if (value instanceof Tensor) broadcastInto(value._shape, view._shape);
-      view._write(temp(tf.broadcastTo(v, view._shape)), false);
+      const vs = value instanceof Tensor
+        ? value._shape.slice(Math.max(0, value._shape.length - view._shape.length))
+        : [];
+      view._write(temp(tf.broadcastTo(temp(tf.reshape(v, vs)), view._shape)), false);
       return;
     }
     const { pos, shape } = advancedPositions(view, adv);
@@ -348,8 +358,13 @@ export function setitem(x: Tensor, items: IndexItem[], value: TensorLike): void 
 }
 
 function broadcastInto(src: number[], dst: number[]): void {
-  const b = broadcastShapes(dst, src);
-  if (b.length !== dst.length || b.some((v, i) => v !== dst[i])) {
+  let b: number[] | null = null;
+  try {
+    b = broadcastShapes(dst, src);
+  } catch {
+    // reported below with index_put_'s own wording
+  }
+  if (!b || b.length !== dst.length || b.some((v, i) => v !== dst[i])) {
     throw new RuntimeError(
       `shape mismatch: value tensor of shape [${
         src.join(", ")

@@ -9,6 +9,7 @@ import { RuntimeError, TorchTypeError } from "../errors.ts";
 import { bool, type dtype, float32, int64 } from "./dtype.ts";
 import {
   canCast,
+  checkNoWrap,
   deviceOf,
   type Kw,
   operand,
@@ -93,11 +94,50 @@ function cMod(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   return tf.sub(a, temp(tf.mul(t, b)));
 }
 
+/** Ops whose Python binding has separate Tensor and Number overloads (so a bad operand reads differently). */
+const SCALAR_OVERLOADS = new Set([
+  "true_divide",
+  "pow",
+  "remainder",
+  "fmod",
+  "eq",
+  "ne",
+  "lt",
+  "le",
+  "gt",
+  "ge",
+]);
+/** Ops that take a Tensor only: PyTorch rejects a plain number. */
+const TENSOR_ONLY = new Set(["maximum", "minimum", "atan2", "logical_and", "logical_or", "logical_xor"]);
+
 function checkOperand(name: string, x: unknown): void {
-  if (!(x instanceof Tensor) && typeof x !== "number" && typeof x !== "boolean") {
+  const number = typeof x === "number" || typeof x === "boolean";
+  if (x instanceof Tensor || (number && !TENSOR_ONLY.has(name))) return;
+  if (SCALAR_OVERLOADS.has(name)) {
+    // PyTorch's first line; it goes on to list the overloads
     throw new TorchTypeError(
-      `${name}(): argument 'other' (position 1) must be Tensor, not ${pyType(x)}`,
+      `${name}() received an invalid combination of arguments - got (${pyType(x)}), but expected one of:`,
     );
+  }
+  throw new TorchTypeError(
+    `${name}(): argument 'other' (position 1) must be Tensor, not ${pyType(x)}`,
+  );
+}
+
+/** PyTorch's alpha_check for add/sub. */
+function checkAlpha(out: dtype, alpha: unknown): void {
+  if (typeof alpha === "boolean" && out !== bool) {
+    throw new RuntimeError("Boolean alpha only supported for Boolean results.");
+  }
+  if (!out.is_floating_point && typeof alpha === "number" && !Number.isInteger(alpha)) {
+    throw new RuntimeError("For integral input tensors, argument alpha must not be a floating point number.");
+  }
+}
+
+/** Integer division by zero: PyTorch raises (floating point gives inf/nan instead). */
+function checkIntDivisor(y: tf.Tensor): void {
+  if (temp(tf.any(temp(tf.equal(y, temp(tf.scalar(0, y.dtype)))))).dataSync()[0]) {
+    throw new RuntimeError("ZeroDivisionError");
   }
 }
 
@@ -126,17 +166,28 @@ export function binary(name: string, a: TensorLike, b: TensorLike, kw: Kw = {}):
     const dev = deviceOf(a, b);
     broadcastShapes(shapeOf(a), shapeOf(b));
     const [out, compute] = dtypes(spec, a, b);
+    if (kw.alpha !== undefined) checkAlpha(out, kw.alpha);
     if (name === "div" && kw.rounding_mode != null) return roundedDiv(a, b, kw, dev);
     if (compute === bool && spec.bool) return boolArith(name, spec, a, b, dev);
     if (name === "pow") checkIntPow(a, b, compute);
     let y = operand(b, compute);
+    if ((name === "remainder" || name === "fmod") && !compute.is_floating_point) checkIntDivisor(y);
     if (kw.alpha !== undefined && kw.alpha !== 1) {
       y = temp(tf.mul(y, operand(kw.alpha as number, compute)));
     }
     const x = operand(a, compute);
-    return wrap(spec.kernel(x, y), out, dev);
+    const r = temp(spec.kernel(x, y));
+    if (out === int64 && WRAPS.has(name)) {
+      let yf = operand(b, float32);
+      if (kw.alpha !== undefined) yf = temp(tf.mul(yf, operand(kw.alpha as number, float32)));
+      checkNoWrap(name, r, temp(spec.kernel(operand(a, float32), yf)));
+    }
+    return wrap(r, out, dev);
   });
 }
+
+/** Integer ops whose int64 results can leave the engine's 32 bits. */
+const WRAPS = new Set(["add", "sub", "mul", "pow", "square", "neg", "abs"]);
 
 function checkIntPow(a: TensorLike, b: TensorLike, compute: dtype): void {
   if (compute.is_floating_point) return;
@@ -173,6 +224,7 @@ function roundedDiv(a: TensorLike, b: TensorLike, kw: Kw, dev: ReturnType<typeof
   if (!rt.is_floating_point) {
     const x = operand(a, rt);
     const y = operand(b, rt);
+    checkIntDivisor(y);
     if (mode === "floor") return wrap(tf.floorDiv(x, y), rt, dev);
     const q = temp(tf.div(temp(tf.cast(x, "float32")), temp(tf.cast(y, "float32"))));
     return wrap(tf.cast(q, "int32"), rt, dev);
@@ -194,7 +246,8 @@ export function binaryInPlace(name: string, self: Tensor, b: TensorLike, kw: Kw 
     );
   }
   const spec = BINARY[name];
-  const [out] = dtypes(spec, self, b);
+  // div with a rounding mode keeps the operands' result type (no true division)
+  const out = name === "div" && kw.rounding_mode != null ? resultTypeOf(self, b) : dtypes(spec, self, b)[0];
   if (!canCast(out, self.dtype)) {
     throw new RuntimeError(
       `result type ${scalarTypeName(out)} can't be cast to the desired output type ${
@@ -315,7 +368,9 @@ export function unary(name: string, x: Tensor, kw: Kw = {}): Tensor {
     if (x.dtype === bool && (name === "abs" || name === "relu" || name === "sign" || name === "square")) {
       return wrap(tf.clone(x._read()), bool, dev);
     }
-    return wrap(spec.kernel(readAs(x, dt)), dt, dev);
+    const r = temp(spec.kernel(readAs(x, dt)));
+    if (dt === int64 && WRAPS.has(name)) checkNoWrap(name, r, temp(spec.kernel(readAs(x, float32))));
+    return wrap(r, dt, dev);
   });
 }
 
@@ -369,6 +424,15 @@ export function clamp(x: Tensor, ...rest: unknown[]): Tensor {
 export function clamp_(self: Tensor, ...rest: unknown[]): Tensor {
   checkInPlace(self);
   const r = clamp(self, ...rest);
+  if (!canCast(r.dtype, self.dtype)) {
+    // PyTorch's clamp_ names the output type as C++ does ("long int")
+    const cxx: Record<string, string> = { int64: "long int", int32: "int", bool: "bool", float32: "float" };
+    throw new RuntimeError(
+      `result type ${scalarTypeName(r.dtype)} can't be cast to the desired output type ${
+        cxx[self.dtype.name]
+      }`,
+    );
+  }
   return run("clamp_", () => {
     self._write(readAs(r, self.dtype), false);
     return self;

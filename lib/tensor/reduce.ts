@@ -8,6 +8,7 @@ import { tf } from "../engine/backend.ts";
 import { IndexError as IndexError_, RuntimeError } from "../errors.ts";
 import { bool, type dtype, float32, int64, toDtype } from "./dtype.ts";
 import {
+  checkNoWrap,
   deviceOf,
   isKw,
   type Kw,
@@ -52,6 +53,7 @@ function reduceWith(
   compute: (dt: dtype) => dtype,
   out: (dt: dtype) => dtype,
   kernel: (v: tf.Tensor, axes: number[]) => tf.Tensor,
+  empty?: number,
 ): Tensor {
   const { dims, keepdim, kw } = reduceArgs(x, args);
   return run(name, () => {
@@ -59,9 +61,16 @@ function reduceWith(
     const cdt = req ?? compute(x.dtype);
     const odt = req ?? out(x.dtype);
     const axes = dims ?? x._shape.map((_, i) => i);
-    const v = readAs(x, cdt);
     const shape = keepShape(x, dims, keepdim);
+    if (empty !== undefined && x.numel() === 0) {
+      // the engine's kernels return garbage on empty input: use the reduction's identity
+      return wrap(tf.fill(shape, empty, odt.engine!), odt, x.device);
+    }
+    const v = readAs(x, cdt);
     const r = axes.length ? temp(kernel(v, axes)) : v;
+    if (odt === int64 && cdt === int64 && axes.length && (name === "sum" || name === "prod")) {
+      checkNoWrap(name, r, temp(kernel(readAs(x, float32), axes)));
+    }
     return wrap(tf.reshape(r, shape), odt, x.device);
   });
 }
@@ -70,7 +79,7 @@ const intToLong = (dt: dtype) => (dt.is_floating_point ? dt : int64);
 
 /** `sum(dim?, keepdim?, {dtype})`: integers and bools sum to int64. */
 export function sum(x: Tensor, ...args: unknown[]): Tensor {
-  return reduceWith("sum", x, args, intToLong, intToLong, (v, a) => tf.sum(v, a));
+  return reduceWith("sum", x, args, intToLong, intToLong, (v, a) => tf.sum(v, a), 0);
 }
 
 /** `prod(dim?, keepdim?, {dtype})`. */
@@ -78,7 +87,7 @@ export function prod(x: Tensor, ...args: unknown[]): Tensor {
   if (args.length && Array.isArray(args[0])) {
     throw new RuntimeError("prod(): argument 'dim' must be int, not list");
   }
-  return reduceWith("prod", x, args, intToLong, intToLong, (v, a) => tf.prod(v, a));
+  return reduceWith("prod", x, args, intToLong, intToLong, (v, a) => tf.prod(v, a), 1);
 }
 
 /** `mean(dim?, keepdim?, {dtype})`: floating inputs only, as PyTorch. */
@@ -91,7 +100,7 @@ export function mean(x: Tensor, ...args: unknown[]): Tensor {
       }`,
     );
   }
-  return reduceWith("mean", x, args, (d) => d, (d) => d, (v, a) => tf.mean(v, a));
+  return reduceWith("mean", x, args, (d) => d, (d) => d, (v, a) => tf.mean(v, a), NaN);
 }
 
 /** `var(dim?, {correction=1, unbiased, keepdim})`. */
@@ -106,11 +115,7 @@ export function std(x: Tensor, ...args: unknown[]): Tensor {
 
 function moments(name: string, x: Tensor, args: unknown[], root: boolean): Tensor {
   if (!x.dtype.is_floating_point) {
-    throw new RuntimeError(
-      `${name}(): input dtype should be either floating point or complex. Got ${
-        scalarTypeName(x.dtype)
-      } instead.`,
-    );
+    throw new RuntimeError("std and var only support floating point and complex dtypes");
   }
   // std(unbiased: bool) as the first positional argument (PyTorch's old overload)
   let rest = args;
@@ -118,12 +123,20 @@ function moments(name: string, x: Tensor, args: unknown[], root: boolean): Tenso
   if (typeof args[0] === "boolean") {
     unbiased = args[0];
     rest = args.slice(1);
+  } else if (typeof args[1] === "boolean") {
+    // std(dim, unbiased, keepdim=False): the second positional is unbiased, not keepdim
+    unbiased = args[1];
+    rest = [args[0], ...args.slice(2)];
   }
   const { dims, keepdim, kw } = reduceArgs(x, rest);
   if (kw.unbiased !== undefined) unbiased = Boolean(kw.unbiased);
   const correction = kw.correction !== undefined ? Number(kw.correction) : unbiased === false ? 0 : 1;
   return run(name, () => {
     const axes = dims ?? x._shape.map((_, i) => i);
+    if (x.numel() === 0) {
+      // nothing to average: nan, as PyTorch (the engine's kernels return garbage on empty input)
+      return wrap(tf.fill(keepShape(x, dims, keepdim), NaN, "float32"), x.dtype, x.device);
+    }
     const v = x._read();
     const n = axes.reduce((acc, a) => acc * x._shape[a], 1);
     const m = temp(tf.mean(v, axes, true));
@@ -212,12 +225,25 @@ export function min(x: Tensor, ...args: unknown[]): Tensor | ReturnTypes {
 
 /** `amax(dim, keepdim?)`: maximum values only. */
 export function amax(x: Tensor, ...args: unknown[]): Tensor {
+  checkNonEmpty("amax", x, args);
   return reduceWith("amax", x, args, (t) => (t === bool ? int64 : t), () => x.dtype, (v, a) => tf.max(v, a));
 }
 
 /** `amin(dim, keepdim?)`: minimum values only. */
 export function amin(x: Tensor, ...args: unknown[]): Tensor {
+  checkNonEmpty("amin", x, args);
   return reduceWith("amin", x, args, (t) => (t === bool ? int64 : t), () => x.dtype, (v, a) => tf.min(v, a));
+}
+
+/** amax/amin have no identity: a reduced dim of size 0 is PyTorch's IndexError. */
+function checkNonEmpty(name: string, x: Tensor, args: unknown[]): void {
+  if (x.numel() !== 0) return;
+  const { dims } = reduceArgs(x, args);
+  for (const d of dims ?? x._shape.map((_, i) => i)) {
+    if (x._shape[d] === 0) {
+      throw new IndexError_(`${name}(): Expected reduction dim ${d} to have non-zero size.`);
+    }
+  }
 }
 
 function argExtreme(kind: "argmax" | "argmin", x: Tensor, args: unknown[]): Tensor {
@@ -225,7 +251,7 @@ function argExtreme(kind: "argmax" | "argmin", x: Tensor, args: unknown[]): Tens
   const dimArg = (a[0] ?? kw.dim ?? null) as number | null;
   const keepdim = Boolean(a[1] ?? kw.keepdim ?? false);
   if (x.numel() === 0) {
-    throw new RuntimeError(
+    throw new IndexError_(
       `${kind}(): Expected reduction dim to be specified for input.numel() == 0.`,
     );
   }
@@ -262,22 +288,23 @@ export function argmin(x: Tensor, ...args: unknown[]): Tensor {
 
 /** `all(dim?, keepdim?)`: bool. */
 export function all(x: Tensor, ...args: unknown[]): Tensor {
-  return reduceWith("all", x, args, () => bool, () => bool, (v, a) => tf.all(v, a));
+  return reduceWith("all", x, args, () => bool, () => bool, (v, a) => tf.all(v, a), 1);
 }
 
 /** `any(dim?, keepdim?)`: bool. */
 export function any(x: Tensor, ...args: unknown[]): Tensor {
-  return reduceWith("any", x, args, () => bool, () => bool, (v, a) => tf.any(v, a));
+  return reduceWith("any", x, args, () => bool, () => bool, (v, a) => tf.any(v, a), 0);
 }
 
 // ---- matrix products ---------------------------------------------------------------------
 
 function matDtype(a: Tensor, b: Tensor, name: string): dtype {
   if (a.dtype !== b.dtype) {
+    const [x, y] = [scalarTypeName(a.dtype), scalarTypeName(b.dtype)];
     throw new RuntimeError(
-      `expected ${
-        name === "mm" || name === "matmul" ? "m1 and m2" : "scalar type"
-      } to have the same dtype, but got: ${scalarTypeName(a.dtype)} != ${scalarTypeName(b.dtype)}`,
+      name === "dot"
+        ? `dot : expected both vectors to have same dtype, but found ${x} and ${y}`
+        : `expected scalar type ${x} but found ${y}`,
     );
   }
   return a.dtype;
@@ -327,6 +354,7 @@ export function dot(a: Tensor, b: Tensor): Tensor {
       `1D tensors expected, but got ${a._shape.length}D and ${b._shape.length}D tensors`,
     );
   }
+  const dt = matDtype(a, b, "dot");
   if (a._shape[0] !== b._shape[0]) {
     throw new RuntimeError(
       `inconsistent tensor size, expected tensor [${a._shape[0]}] and src [${
@@ -336,7 +364,6 @@ export function dot(a: Tensor, b: Tensor): Tensor {
       } elements respectively`,
     );
   }
-  const dt = matDtype(a, b, "dot");
   return run("dot", () => {
     const r = temp(tf.sum(temp(tf.mul(a._read(), b._read()))));
     return wrap(tf.clone(r), dt, deviceOf(a, b));
@@ -351,11 +378,17 @@ export function mv(a: Tensor, v: Tensor): Tensor {
     );
   }
   if (a._shape[1] !== v._shape[0]) {
+    // PyTorch 2.x's wording (1.13 said "size mismatch, got 3, 3x4,3")
     throw new RuntimeError(
       `size mismatch, got input (${a._shape[0]}), mat (${a._shape[0]}x${a._shape[1]}), vec (${v._shape[0]})`,
     );
   }
-  return matmul(a, v);
+  const dt = matDtype(a, v, "mv");
+  return run("mv", () => {
+    const col = temp(tf.reshape(v._read(), [v._shape[0], 1]));
+    const r = temp(matmulE(a._read(), col, dt));
+    return wrap(tf.reshape(r, [a._shape[0]]), dt, deviceOf(a, v));
+  });
 }
 
 /** `matmul(a, b)` (`a @ b`): PyTorch's rules for 1-D, 2-D and batched operands. */
@@ -380,10 +413,14 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const k1 = as[as.length - 1];
   const k2 = bs[bs.length - 2];
   if (k1 !== k2) {
-    if (ra === 1) {
-      throw new RuntimeError(
-        `size mismatch, got input (${a._shape[0]}), mat (${as[0]}x${as[1]}), vec (${k2})`,
-      );
+    if (ra === 1 && rb === 2) {
+      // PyTorch computes a.unsqueeze(0).mm(b)
+      throw new RuntimeError(`mat1 and mat2 shapes cannot be multiplied (1x${k1} and ${k2}x${bs[1]})`);
+    }
+    if (rb === 1) {
+      // PyTorch folds a's batch dims into rows and calls mv
+      const rows = a._shape.slice(0, -1).reduce((x, y) => x * y, 1);
+      throw new RuntimeError(`size mismatch, got input (${rows}), mat (${rows}x${k1}), vec (${k2})`);
     }
     throw new RuntimeError(
       `Expected size for first two dimensions of batch2 tensor to be: [${

@@ -81,12 +81,14 @@ export function squeeze(x: Tensor, dim?: number | number[]): Tensor {
 
 /** `permute(*dims)`. */
 export function permute(x: Tensor, ...args: unknown[]): Tensor {
-  const dims = sizesOf(args, "permute(): argument 'dims'").map((d) => x._dim(d));
-  if (dims.length !== x._shape.length) {
+  const given = sizesOf(args, "permute(): argument 'dims'");
+  // PyTorch checks the count before wrapping each dim
+  if (given.length !== x._shape.length) {
     throw new RuntimeError(
-      `permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = ${x._shape.length} is not equal to len(dims) = ${dims.length}`,
+      `permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = ${x._shape.length} is not equal to len(dims) = ${given.length}`,
     );
   }
+  const dims = given.map((d) => x._dim(d));
   if (new Set(dims).size !== dims.length) {
     throw new RuntimeError("permute(): duplicate dims are not allowed.");
   }
@@ -135,7 +137,7 @@ export function expand(x: Tensor, ...args: unknown[]): Tensor {
   const k = x._shape.length;
   if (n < k) {
     throw new RuntimeError(
-      `expand(torch.FloatTensor{[${x._shape.join(", ")}]}, size=[${
+      `expand(${legacyTypeName(x)}{[${x._shape.join(", ")}]}, size=[${
         sizes.join(", ")
       }]): the number of sizes provided (${n}) must be greater or equal to the number of dimensions in the tensor (${k})`,
     );
@@ -171,6 +173,12 @@ export function expand(x: Tensor, ...args: unknown[]): Tensor {
     }
   }
   return x._view(shape, strides, x._offset);
+}
+
+/** PyTorch's legacy type name (`torch.FloatTensor`), as its expand message prints it. */
+function legacyTypeName(x: Tensor): string {
+  const names: Record<string, string> = { float32: "Float", int64: "Long", int32: "Int", bool: "Bool" };
+  return `torch.${names[x.dtype.name] ?? "Float"}Tensor`;
 }
 
 /** `narrow(dim, start, length)`: a view of a range along a dim. */

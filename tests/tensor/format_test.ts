@@ -58,9 +58,7 @@ function withOptions<T>(opts: FixtureOptions | undefined, fn: () => T): T {
     const { threshold, ...rest } = opts;
     set_printoptions({
       ...rest,
-      ...(threshold === undefined
-        ? {}
-        : { threshold: typeof threshold === "string" ? Infinity : threshold }),
+      ...(threshold === undefined ? {} : { threshold: typeof threshold === "string" ? Infinity : threshold }),
     });
   }
   try {
@@ -92,8 +90,7 @@ Deno.test("fixture: _tensor_str with explicit indent", () => {
   for (const c of fixture.data_cases) {
     const got = withOptions(
       c.options,
-      () =>
-        formatTensorData(c.values.map(decode), c.shape, c.dtype, c.indent ?? 7),
+      () => formatTensorData(c.values.map(decode), c.shape, c.dtype, c.indent ?? 7),
     );
     assert.equal(got, c.expected, c.name);
   }
