@@ -30,6 +30,35 @@ import { default_generator, Generator } from "./random/generator.ts";
 import { limits, memoryStats } from "./engine/memory.ts";
 import { cpuBackendName } from "./engine/backend.ts";
 import { RuntimeError } from "./errors.ts";
+import * as GM from "./autograd/grad_mode.ts";
+import * as AG from "./autograd/api.ts";
+
+/** `torch.autograd`. */
+export const autograd = {
+  grad: AG.grad,
+  /** `torch.autograd.backward(tensors, grad_tensors?)`. */
+  backward: (
+    tensors: Tensor | Tensor[],
+    grad_tensors?: Tensor | (Tensor | null)[] | null,
+    opts: AG.BackwardOptions = {},
+  ) => {
+    const ts = Array.isArray(tensors) ? tensors : [tensors];
+    const gs = grad_tensors == null
+      ? ts.map(() => null)
+      : Array.isArray(grad_tensors)
+      ? grad_tensors
+      : [grad_tensors];
+    ts.forEach((t, i) =>
+      AG.backward(t, gs[i], { ...opts, retain_graph: opts.retain_graph ?? (i < ts.length - 1) })
+    );
+  },
+  /** The backward graph of a tensor as a tree (for learners; not in PyTorch). */
+  graph: AG.graph,
+  no_grad: GM.no_grad,
+  enable_grad: GM.enable_grad,
+  set_grad_enabled: GM.set_grad_enabled,
+  inference_mode: GM.inference_mode,
+};
 
 type F1 = (x: Tensor, ...a: unknown[]) => Tensor;
 type F2 = (x: TensorLike, y: TensorLike, kw?: Kw) => Tensor;
@@ -129,6 +158,14 @@ export const torch = {
   is_floating_point: (x: Tensor) => x.is_floating_point(),
   to,
   slice,
+  select: S.select,
+  // autograd
+  autograd,
+  no_grad: GM.no_grad,
+  enable_grad: GM.enable_grad,
+  set_grad_enabled: GM.set_grad_enabled,
+  inference_mode: GM.inference_mode,
+  is_grad_enabled: GM.is_grad_enabled,
   // types and devices
   Tensor,
   Size: (dims: number[] = []) => Size.from_(dims),

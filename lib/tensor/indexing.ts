@@ -14,6 +14,10 @@ import { checkInPlace } from "./pointwise.ts";
 import { expand } from "./shape.ts";
 import { temp } from "./storage.ts";
 import { Tensor, type TensorLike } from "./tensor.ts";
+import { viewOp } from "./shape.ts";
+import { needsGrad, record } from "../autograd/node.ts";
+import { gradMode } from "../autograd/grad_mode.ts";
+import { applyInPlace, overwrite } from "../autograd/inplace.ts";
 
 /** A Python slice. */
 export interface Slice {
@@ -165,7 +169,23 @@ function applyBasic(x: Tensor, items: IndexItem[]): Applied {
     shape.push(x._shape[d]);
     strides.push(x._strides[d]);
   }
-  return { view: x._view(shape, strides, offset), adv };
+  // the basic part is a view; tensor items are applied to it afterwards
+  const basic = items.map((it) => (it instanceof Tensor ? SLICE_ALL : it));
+  const view = viewOp(x, shape, strides, offset, viewNode(items), (t) => applyBasic(t, basic).view);
+  return { view, adv };
+}
+
+const SLICE_ALL: Slice = { kind: "slice", start: null, stop: null, step: null };
+
+/** The node PyTorch shows for a basic index: its last non-trivial item's op. */
+function viewNode(items: IndexItem[]): string {
+  for (let i = items.length - 1; i >= 0; i--) {
+    const it = items[i];
+    if (typeof it === "number") return "SelectBackward0";
+    if (it === null || typeof it === "boolean") return "UnsqueezeBackward0";
+    if (it !== "..." && !(it instanceof Tensor)) return "SliceBackward0";
+  }
+  return "AliasBackward0";
 }
 
 /**
@@ -304,10 +324,25 @@ export function getitem(x: Tensor, items: IndexItem[]): Tensor {
   const { view, adv } = applyBasic(x, items);
   if (adv.length === 0) return view;
   const { pos, shape } = advancedPositions(view, adv);
-  return run("index", () => {
+  const out = run("index", () => {
     const flat = temp(tf.reshape(view._read(), [view.numel()]));
     const idx = temp(tf.tensor1d(pos, "int32"));
     return wrap(tf.reshape(temp(tf.gather(flat, idx)), shape), x.dtype, x.device);
+  });
+  if (needsGrad(view) && out.dtype.is_floating_point) {
+    const vs = view._shape.slice();
+    record("IndexBackward0", [view], out, (gs) => [scatterAdd(vs, pos, gs[0]!)]);
+  }
+  return out;
+}
+
+/** Zeros of `shape` with `g`'s values added at flat positions `pos` (repeats add up). */
+function scatterAdd(shape: number[], pos: Int32Array, g: Tensor): Tensor {
+  return run("index_backward", () => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const idx = temp(tf.tensor2d(pos, [pos.length, 1], "int32"));
+    const upd = temp(tf.reshape(g._read(), [pos.length]));
+    return wrap(tf.reshape(temp(tf.scatterND(idx, upd, [n])), shape), g.dtype, g.device);
   });
 }
 
@@ -332,6 +367,10 @@ export function setitem(x: Tensor, items: IndexItem[], value: TensorLike): void 
     while (k < value._shape.length && value._shape[k] === 1) k++;
     expand(value.reshape(value._shape.slice(k)), [...view._shape]);
   }
+  if (gradMode.enabled && (x._requires_grad || (value instanceof Tensor && value._requires_grad))) {
+    setitemTracked(x, view, adv, value);
+    return;
+  }
   run("setitem", () => {
     deviceOf(x, value);
     if (adv.length === 0) {
@@ -354,6 +393,59 @@ export function setitem(x: Tensor, items: IndexItem[], value: TensorLike): void 
     const cur = temp(tf.reshape(view._read(), [view.numel()]));
     const upd = temp(tf.tensorScatterUpdate(cur, temp(tf.tensor2d(pos, [pos.length, 1], "int32")), vals));
     view._write(temp(tf.reshape(upd, view._shape)), false);
+  });
+}
+
+/** Index assignment that autograd sees: an in-place overwrite of the view (CopySlices on the base). */
+function setitemTracked(
+  x: Tensor,
+  view: Tensor,
+  adv: { dim: number; index: Tensor }[],
+  value: TensorLike,
+): void {
+  deviceOf(x, value);
+  if (adv.length === 0) {
+    let v = value;
+    if (value instanceof Tensor && value._shape.length > view._shape.length) {
+      v = value.reshape(value._shape.slice(value._shape.length - view._shape.length));
+    }
+    applyInPlace(view, (old) => overwrite(old, v, "CopyBackwards"));
+    return;
+  }
+  const { pos, shape } = advancedPositions(view, adv);
+  if (value instanceof Tensor) broadcastInto(value._shape, shape);
+  applyInPlace(view, (old) => indexPut(old, pos, shape, value));
+}
+
+/** `old` with `value` (broadcast to `shape`) written at flat positions `pos`, as a new tensor. */
+function indexPut(old: Tensor, pos: Int32Array, shape: number[], value: TensorLike): Tensor {
+  const out = run("index_put_", () => {
+    const v = value instanceof Tensor
+      ? readAs(value, old.dtype)
+      : temp(tf.scalar(Number(value), old.dtype.engine!));
+    const vals = temp(tf.reshape(temp(tf.broadcastTo(v, shape)), [pos.length]));
+    const cur = temp(tf.reshape(old._read(), [old.numel()]));
+    const upd = temp(tf.tensorScatterUpdate(cur, temp(tf.tensor2d(pos, [pos.length, 1], "int32")), vals));
+    return wrap(tf.reshape(upd, old._shape), old.dtype, old.device);
+  });
+  if (needsGrad(old, value) && out.dtype.is_floating_point) {
+    const oshape = old._shape.slice();
+    record("IndexPutBackward0", [old, value], out, (gs, _s, needs) => {
+      const g = gs[0]!;
+      const gOld = needs[0] ? indexPut(g, pos, shape, 0) : null;
+      const gVal = needs[1] ? gatherFlat(g, pos, shape) : null;
+      return [gOld ? gOld.reshape(oshape) : null, gVal];
+    });
+  }
+  return out;
+}
+
+/** `g`'s elements at flat positions `pos`, shaped `shape`. */
+function gatherFlat(g: Tensor, pos: Int32Array, shape: number[]): Tensor {
+  return run("index", () => {
+    const flat = temp(tf.reshape(g._read(), [g.numel()]));
+    const idx = temp(tf.tensor1d(pos, "int32"));
+    return wrap(tf.reshape(temp(tf.gather(flat, idx)), shape), g.dtype, g.device);
   });
 }
 

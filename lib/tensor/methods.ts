@@ -34,6 +34,11 @@ import * as S from "./shape.ts";
 import { temp } from "./storage.ts";
 import { Tensor, type TensorLike } from "./tensor.ts";
 import { default_generator, type Generator } from "../random/generator.ts";
+import { gradMode } from "../autograd/grad_mode.ts";
+import * as AG from "../autograd/api.ts";
+import type { BackwardOptions } from "../autograd/api.ts";
+import type { GradHook } from "../autograd/node.ts";
+import { applyInPlace, overwrite } from "../autograd/inplace.ts";
 import { fromValues } from "./creation.ts";
 
 // ---- conversions ---------------------------------------------------------------------------
@@ -97,6 +102,9 @@ export function fill_(x: Tensor, value: TensorLike): Tensor {
       `fill_ only supports 0-dimension value tensor but got tensor with ${value._shape.length} dimensions.`,
     );
   }
+  if (gradMode.enabled && (x._requires_grad || (value instanceof Tensor && value._requires_grad))) {
+    return applyInPlace(x, (old) => overwrite(old, value, "FillBackward0"));
+  }
   const v = value instanceof Tensor ? (value.item() as number) : value;
   return run("fill_", () => {
     const n = typeof v === "boolean" ? (v ? 1 : 0) : x.dtype === bool ? (v !== 0 ? 1 : 0) : v;
@@ -122,6 +130,10 @@ export function copy_(x: Tensor, src: Tensor): Tensor {
       `output with shape [${x._shape.join(", ")}] doesn't match the broadcast shape [${b.join(", ")}]`,
     );
   }
+  if (gradMode.enabled && (x._requires_grad || src._requires_grad)) {
+    deviceOf(x, src);
+    return applyInPlace(x, (old) => overwrite(old, src, "CopyBackwards"));
+  }
   return run("copy_", () => {
     deviceOf(x, src);
     const v = temp(tf.broadcastTo(readAs(src, x.dtype), x._shape));
@@ -133,6 +145,9 @@ export function copy_(x: Tensor, src: Tensor): Tensor {
 function randomFill(x: Tensor, values: ArrayLike<number>): Tensor {
   checkInPlace(x);
   const t = fromValues(values, [...x._shape], x.dtype, x.device);
+  if (gradMode.enabled && x._requires_grad) {
+    return applyInPlace(x, (old) => overwrite(old, t, "FillBackward0"));
+  }
   return run("random_", () => {
     x._write(t._read(), false);
     return x;
@@ -280,7 +295,8 @@ const METHODS: Record<string, (x: Tensor, ...a: never[]) => unknown> = {
   expand_as: (x: Tensor, o: Tensor) => S.expand(x, o._shape),
   view_as: (x: Tensor, o: Tensor) => S.view(x, o._shape),
   reshape_as: (x: Tensor, o: Tensor) => S.reshape(x, o._shape),
-  narrow: S.narrow,
+  narrow: (x: Tensor, d: number, s: number, n: number) => S.narrow(x, d, s, n),
+  select: (x: Tensor, d: number, i: number) => S.select(x, d, i),
   split: S.split,
   chunk: S.chunk,
   unbind: S.unbind,
@@ -320,6 +336,10 @@ const METHODS: Record<string, (x: Tensor, ...a: never[]) => unknown> = {
     return x;
   },
   exp_: (x: Tensor) => unaryInPlace("exp", x),
+  backward: (x: Tensor, gradient?: Tensor | null | BackwardOptions, opts?: BackwardOptions) =>
+    AG.backward(x, gradient, opts),
+  retain_grad: (x: Tensor) => AG.retain_grad(x),
+  register_hook: (x: Tensor, fn: GradHook) => AG.register_hook(x, fn),
   size_: (x: Tensor) => x.shape,
   logical_not_: (x: Tensor) => unaryInPlace("logical_not", x),
 };
@@ -336,6 +356,11 @@ for (const [name, f] of Object.entries(METHODS)) {
   } as Fn;
 }
 
+Object.defineProperty(Tensor.prototype, "retains_grad", {
+  get(this: Tensor) {
+    return this._retains_grad;
+  },
+});
 Object.defineProperty(Tensor.prototype, "T", {
   get(this: Tensor) {
     return S.T(this);
@@ -510,6 +535,8 @@ declare module "./tensor.ts" {
     view_as(other: Tensor): Tensor;
     reshape_as(other: Tensor): Tensor;
     narrow(dim: number, start: number, length: number): Tensor;
+    /** A view of index `index` along `dim` (that dim removed). */
+    select(dim: number, index: number): Tensor;
     split(split_size_or_sections: number | number[], dim?: number): Tensor[];
     chunk(chunks: number, dim?: number): Tensor[];
     unbind(dim?: number): Tensor[];
@@ -543,6 +570,14 @@ declare module "./tensor.ts" {
     /** PyTorch's `t[...] = value`. */
     index_put_(items: unknown[], value: TensorLike): Tensor;
     __getitem__(key: unknown): Tensor;
+    /** Computes gradients of this tensor with respect to graph leaves. */
+    backward(gradient?: Tensor | null | BackwardOptions, opts?: BackwardOptions): void;
+    /** Keeps `.grad` for this non-leaf after backward. */
+    retain_grad(): void;
+    /** Whether `retain_grad()` was called. */
+    readonly retains_grad: boolean;
+    /** Calls `fn(grad)` when this tensor's gradient is computed; `fn` may return a replacement. */
+    register_hook(fn: GradHook): { remove(): void };
     __setitem__(key: unknown, value: TensorLike): void;
   }
 }

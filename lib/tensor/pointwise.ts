@@ -24,6 +24,8 @@ import {
 import { broadcastShapes } from "./geometry.ts";
 import { temp } from "./storage.ts";
 import { Tensor, type TensorLike } from "./tensor.ts";
+import { needsGrad, record } from "../autograd/node.ts";
+import { applyInPlace, checkInPlace } from "../autograd/inplace.ts";
 
 type Kernel2 = (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 type Kernel1 = (a: tf.Tensor) => tf.Tensor;
@@ -35,26 +37,132 @@ type Kind =
   | "float" // computed in float32 (true division, atan2)
   | "logical"; // computed as bool, gives bool
 
+/** Saved operands a backward formula reads: tensors come from the node's saved list. */
+interface Saved2 {
+  a: TensorLike;
+  b: TensorLike;
+  out: Tensor;
+}
+type Grad2 = (g: Tensor, s: Saved2, kw: Kw, needs: boolean[]) => (Tensor | null)[];
+
 interface BinarySpec {
   kernel: Kernel2;
   kind: Kind;
-  /** PyTorch's name in messages, when it differs. */
+  /** What a bool-by-bool op means (PyTorch's logical versions). */
   bool?: "or" | "and" | "xor" | "error";
+  /** PyTorch's backward node name, and the derivative (absent: not differentiable). */
+  node?: string;
+  /** Which operands backward reads (saved with their versions). */
+  saves?: ("a" | "b" | "out")[];
+  grad?: Grad2;
 }
 
-/** Binary pointwise ops. */
+const scaled = (
+  g: Tensor,
+  alpha: unknown,
+) => (alpha === undefined || alpha === 1 ? g : g.mul(alpha as number));
+const T = (x: TensorLike) => x as Tensor;
+
+/** Binary pointwise ops: kernel, dtype rule, node name and derivative in one entry. */
 export const BINARY: Record<string, BinarySpec> = {
-  add: { kernel: tf.add, kind: "arith", bool: "or" },
-  sub: { kernel: tf.sub, kind: "arith", bool: "error" },
-  mul: { kernel: tf.mul, kind: "arith", bool: "and" },
-  div: { kernel: tf.div, kind: "float" },
-  true_divide: { kernel: tf.div, kind: "float" },
-  pow: { kernel: tf.pow, kind: "arith" },
-  maximum: { kernel: tf.maximum, kind: "arith", bool: "or" },
-  minimum: { kernel: tf.minimum, kind: "arith", bool: "and" },
-  remainder: { kernel: pyMod, kind: "arith" },
-  fmod: { kernel: cMod, kind: "arith" },
-  atan2: { kernel: tf.atan2, kind: "float" },
+  add: {
+    kernel: tf.add,
+    kind: "arith",
+    bool: "or",
+    node: "AddBackward0",
+    grad: (g, _s, kw) => [g, scaled(g, kw.alpha)],
+  },
+  sub: {
+    kernel: tf.sub,
+    kind: "arith",
+    bool: "error",
+    node: "SubBackward0",
+    grad: (g, _s, kw) => [g, scaled(g, kw.alpha).neg()],
+  },
+  mul: {
+    kernel: tf.mul,
+    kind: "arith",
+    bool: "and",
+    node: "MulBackward0",
+    saves: ["a", "b"],
+    grad: (g, s, _kw, n) => [n[0] ? g.mul(s.b) : null, n[1] ? g.mul(s.a) : null],
+  },
+  div: {
+    kernel: tf.div,
+    kind: "float",
+    node: "DivBackward0",
+    saves: ["a", "b"],
+    grad: (g, s, _kw, n) => [
+      n[0] ? g.div(s.b) : null,
+      n[1] ? g.neg().mul(s.a).div(T(s.b).mul(s.b)) : null,
+    ],
+  },
+  true_divide: {
+    kernel: tf.div,
+    kind: "float",
+    node: "DivBackward0",
+    saves: ["a", "b"],
+    grad: (g, s, _kw, n) => [
+      n[0] ? g.div(s.b) : null,
+      n[1] ? g.neg().mul(s.a).div(T(s.b).mul(s.b)) : null,
+    ],
+  },
+  pow: {
+    kernel: tf.pow,
+    kind: "arith",
+    node: "PowBackward1",
+    saves: ["a", "b", "out"],
+    grad: (g, s, _kw, n) => {
+      if (!(s.b instanceof Tensor)) {
+        const e = s.b as number;
+        return [e === 0 ? g.mul(0) : g.mul(T(s.a).pow(e - 1).mul(e)), null];
+      }
+      const ga = n[0] ? g.mul(T(s.b)).mul(powOf(s.a, T(s.b).sub(1))) : null;
+      // d/db a^b = a^b log a, taken as 0 where a == 0 and b >= 0 (PyTorch's mask)
+      const gb = n[1] ? g.mul(s.out).mul(logMasked(s.a, T(s.b))) : null;
+      return [ga, gb];
+    },
+  },
+  maximum: {
+    kernel: tf.maximum,
+    kind: "arith",
+    bool: "or",
+    node: "MaximumBackward0",
+    saves: ["a", "b"],
+    grad: (g, s) => tieSplit(g, T(s.a), T(s.b), "gt"),
+  },
+  minimum: {
+    kernel: tf.minimum,
+    kind: "arith",
+    bool: "and",
+    node: "MinimumBackward0",
+    saves: ["a", "b"],
+    grad: (g, s) => tieSplit(g, T(s.a), T(s.b), "lt"),
+  },
+  remainder: {
+    kernel: pyMod,
+    kind: "arith",
+    node: "RemainderBackward0",
+    saves: ["a", "b"],
+    grad: (g, s, _kw, n) => [g, n[1] ? g.neg().mul(divOf(s.a, s.b, "floor")) : null],
+  },
+  fmod: {
+    kernel: cMod,
+    kind: "arith",
+    node: "FmodBackward0",
+    saves: ["a", "b"],
+    grad: (g, s, _kw, n) => [g, n[1] ? g.neg().mul(divOf(s.a, s.b, "trunc")) : null],
+  },
+  atan2: {
+    kernel: tf.atan2,
+    kind: "float",
+    node: "Atan2Backward0",
+    saves: ["a", "b"],
+    grad: (g, s) => {
+      const d = T(s.a).square().add(T(s.b).square());
+      return [g.mul(s.b).div(d), g.neg().mul(s.a).div(d)];
+    },
+  },
   eq: { kernel: tf.equal, kind: "compare" },
   ne: { kernel: tf.notEqual, kind: "compare" },
   lt: { kernel: tf.less, kind: "compare" },
@@ -65,6 +173,33 @@ export const BINARY: Record<string, BinarySpec> = {
   logical_or: { kernel: tf.logicalOr, kind: "logical" },
   logical_xor: { kernel: tf.logicalXor, kind: "logical" },
 };
+
+function powOf(a: TensorLike, e: Tensor): Tensor {
+  return a instanceof Tensor ? a.pow(e) : binary("pow", a, e);
+}
+
+function logMasked(a: TensorLike, b: Tensor): Tensor {
+  const base = a instanceof Tensor ? a : full_(b, a as number);
+  const lg = base.log();
+  return where(base.eq(0).logical_and(b.ge(0)), 0, lg) as Tensor;
+}
+
+function full_(like: Tensor, v: number): Tensor {
+  return binary("add", binary("mul", like, 0), v);
+}
+
+function divOf(a: TensorLike, b: TensorLike, mode: "floor" | "trunc"): Tensor {
+  return binary("div", a, b, { rounding_mode: mode });
+}
+
+/** maximum/minimum backward: the winner takes the gradient, ties split it. */
+function tieSplit(g: Tensor, a: Tensor, b: Tensor, win: "gt" | "lt"): Tensor[] {
+  const aw = a[win](b).float();
+  const tie = a.eq(b).float().mul(0.5);
+  const ga = g.mul(aw.add(tie));
+  const gb = g.mul(aw.neg().add(1).sub(tie));
+  return [ga, gb];
+}
 
 /** PyTorch aliases of binary ops. */
 const BINARY_ALIASES: Record<string, string> = {
@@ -154,8 +289,52 @@ function shapeOf(x: TensorLike): number[] {
   return x instanceof Tensor ? x._shape : [];
 }
 
-/** Runs a binary op (out of place). */
+/** Runs a binary op (out of place), recording its node when an operand requires grad. */
 export function binary(name: string, a: TensorLike, b: TensorLike, kw: Kw = {}): Tensor {
+  const out = binaryForward(name, a, b, kw);
+  const spec = BINARY[name];
+  if (spec.grad && out.dtype.is_floating_point && needsGrad(a, b)) recordBinary(name, spec, a, b, out, kw);
+  return out;
+}
+
+function recordBinary(
+  name: string,
+  spec: BinarySpec,
+  a: TensorLike,
+  b: TensorLike,
+  out: Tensor,
+  kw: Kw,
+): void {
+  const saves = spec.saves ?? [];
+  const save: Tensor[] = [];
+  const slots: ("a" | "b" | "out")[] = [];
+  for (const k of saves) {
+    const v = k === "a" ? a : k === "b" ? b : out;
+    if (v instanceof Tensor) {
+      save.push(v);
+      slots.push(k);
+    }
+  }
+  // plain-number operands are kept as values, not saved tensors
+  const plainA = a instanceof Tensor ? null : a;
+  const plainB = b instanceof Tensor ? null : b;
+  let node = spec.node!;
+  if (name === "pow" && !(b instanceof Tensor)) node = "PowBackward0";
+  if (name === "sub" && !(a instanceof Tensor)) node = "RsubBackward1";
+  if ((name === "div" || name === "true_divide") && !(a instanceof Tensor)) node = "MulBackward0";
+  const grad = spec.grad!;
+  record(node, [a, b], out, (grads, saved, needs) => {
+    const s: Saved2 = {
+      a: plainA as TensorLike,
+      b: plainB as TensorLike,
+      out: undefined as unknown as Tensor,
+    };
+    slots.forEach((k, i) => (s[k] = saved[i]));
+    return grad(grads[0]!, s, kw, needs);
+  }, save);
+}
+
+function binaryForward(name: string, a: TensorLike, b: TensorLike, kw: Kw): Tensor {
   const spec = BINARY[name];
   checkOperand(name, b);
   if (!(a instanceof Tensor)) {
@@ -255,71 +434,188 @@ export function binaryInPlace(name: string, self: Tensor, b: TensorLike, kw: Kw 
       }`,
     );
   }
-  const r = binary(name, self, b, kw);
-  return run(name + "_", () => {
-    self._write(readAs(r, self.dtype), false);
-    return self;
-  });
+  return applyInPlace(self, (old) => binary(name, old, b, kw));
 }
 
-/** PyTorch's in-place checks (leaf that requires grad). */
-export function checkInPlace(self: Tensor): void {
-  if (self.requires_grad && self.is_leaf && gradEnabled()) {
-    throw new RuntimeError(
-      "a leaf Variable that requires grad is being used in an in-place operation.",
-    );
-  }
-}
-
-/** Grad mode, set by autograd (`torch.no_grad`). */
-export const gradMode = { enabled: true };
-function gradEnabled(): boolean {
-  return gradMode.enabled;
-}
+/** PyTorch's in-place checks (leaf, or view of a leaf, that requires grad). */
+export { checkInPlace };
 
 // ---- unary ops ----------------------------------------------------------------------------
 
-interface UnarySpec {
-  kernel: Kernel1;
-  /** "float": integer inputs compute in float32; "same": keep the dtype; "int-same": integers pass through unchanged. */
-  kind: "float" | "same" | "int-identity" | "bool";
+/** The input and output a unary derivative reads. */
+interface Saved1 {
+  x: Tensor;
+  out: Tensor;
 }
 
-/** Unary pointwise ops. */
+interface UnarySpec {
+  kernel: Kernel1;
+  /** "float": integer inputs compute in float32; "same": keep the dtype; "int-identity": integers pass through. */
+  kind: "float" | "same" | "int-identity" | "bool";
+  /** PyTorch's backward node name, what backward reads, and the derivative. */
+  node?: string;
+  saves?: "x" | "out";
+  grad?: (g: Tensor, s: Saved1) => Tensor;
+}
+
+const zerosGrad = (g: Tensor) => g.mul(0);
+
+/** Unary pointwise ops: kernel, dtype rule, node name and derivative in one entry. */
 export const UNARY: Record<string, UnarySpec> = {
-  exp: { kernel: tf.exp, kind: "float" },
-  log: { kernel: tf.log, kind: "float" },
-  log2: { kernel: (x) => tf.div(temp(tf.log(x)), Math.LN2), kind: "float" },
-  log10: { kernel: (x) => tf.div(temp(tf.log(x)), Math.LN10), kind: "float" },
-  log1p: { kernel: tf.log1p, kind: "float" },
-  expm1: { kernel: tf.expm1, kind: "float" },
-  sqrt: { kernel: tf.sqrt, kind: "float" },
-  rsqrt: { kernel: tf.rsqrt, kind: "float" },
-  sin: { kernel: tf.sin, kind: "float" },
-  cos: { kernel: tf.cos, kind: "float" },
-  tan: { kernel: tf.tan, kind: "float" },
-  asin: { kernel: tf.asin, kind: "float" },
-  acos: { kernel: tf.acos, kind: "float" },
-  atan: { kernel: tf.atan, kind: "float" },
-  sinh: { kernel: tf.sinh, kind: "float" },
-  cosh: { kernel: tf.cosh, kind: "float" },
-  tanh: { kernel: tf.tanh, kind: "float" },
-  sigmoid: { kernel: tf.sigmoid, kind: "float" },
-  erf: { kernel: tf.erf, kind: "float" },
-  reciprocal: { kernel: tf.reciprocal, kind: "float" },
-  abs: { kernel: tf.abs, kind: "same" },
-  neg: { kernel: tf.neg, kind: "same" },
-  square: { kernel: tf.square, kind: "same" },
-  sign: { kernel: tf.sign, kind: "same" },
-  relu: { kernel: tf.relu, kind: "same" },
-  floor: { kernel: tf.floor, kind: "int-identity" },
-  ceil: { kernel: tf.ceil, kind: "int-identity" },
-  trunc: { kernel: (x) => tf.mul(temp(tf.sign(x)), temp(tf.floor(temp(tf.abs(x))))), kind: "int-identity" },
+  exp: { kernel: tf.exp, kind: "float", node: "ExpBackward0", saves: "out", grad: (g, s) => g.mul(s.out) },
+  log: { kernel: tf.log, kind: "float", node: "LogBackward0", saves: "x", grad: (g, s) => g.div(s.x) },
+  log2: {
+    kernel: (x) => tf.div(temp(tf.log(x)), Math.LN2),
+    kind: "float",
+    node: "Log2Backward0",
+    saves: "x",
+    grad: (g, s) => g.div(s.x.mul(Math.LN2)),
+  },
+  log10: {
+    kernel: (x) => tf.div(temp(tf.log(x)), Math.LN10),
+    kind: "float",
+    node: "Log10Backward0",
+    saves: "x",
+    grad: (g, s) => g.div(s.x.mul(Math.LN10)),
+  },
+  log1p: {
+    kernel: tf.log1p,
+    kind: "float",
+    node: "Log1PBackward0",
+    saves: "x",
+    grad: (g, s) => g.div(s.x.add(1)),
+  },
+  expm1: {
+    kernel: tf.expm1,
+    kind: "float",
+    node: "Expm1Backward0",
+    saves: "out",
+    grad: (g, s) => g.mul(s.out.add(1)),
+  },
+  sqrt: {
+    kernel: tf.sqrt,
+    kind: "float",
+    node: "SqrtBackward0",
+    saves: "out",
+    grad: (g, s) => g.div(s.out.mul(2)),
+  },
+  rsqrt: {
+    kernel: tf.rsqrt,
+    kind: "float",
+    node: "RsqrtBackward0",
+    saves: "out",
+    grad: (g, s) => g.mul(s.out.pow(3)).mul(-0.5),
+  },
+  sin: { kernel: tf.sin, kind: "float", node: "SinBackward0", saves: "x", grad: (g, s) => g.mul(s.x.cos()) },
+  cos: {
+    kernel: tf.cos,
+    kind: "float",
+    node: "CosBackward0",
+    saves: "x",
+    grad: (g, s) => g.mul(s.x.sin().neg()),
+  },
+  tan: {
+    kernel: tf.tan,
+    kind: "float",
+    node: "TanBackward0",
+    saves: "out",
+    grad: (g, s) => g.mul(s.out.square().add(1)),
+  },
+  asin: {
+    kernel: tf.asin,
+    kind: "float",
+    node: "AsinBackward0",
+    saves: "x",
+    grad: (g, s) => g.div(s.x.square().neg().add(1).sqrt()),
+  },
+  acos: {
+    kernel: tf.acos,
+    kind: "float",
+    node: "AcosBackward0",
+    saves: "x",
+    grad: (g, s) => g.neg().div(s.x.square().neg().add(1).sqrt()),
+  },
+  atan: {
+    kernel: tf.atan,
+    kind: "float",
+    node: "AtanBackward0",
+    saves: "x",
+    grad: (g, s) => g.div(s.x.square().add(1)),
+  },
+  sinh: {
+    kernel: tf.sinh,
+    kind: "float",
+    node: "SinhBackward0",
+    saves: "x",
+    grad: (g, s) => g.mul(s.x.cosh()),
+  },
+  cosh: {
+    kernel: tf.cosh,
+    kind: "float",
+    node: "CoshBackward0",
+    saves: "x",
+    grad: (g, s) => g.mul(s.x.sinh()),
+  },
+  tanh: {
+    kernel: tf.tanh,
+    kind: "float",
+    node: "TanhBackward0",
+    saves: "out",
+    grad: (g, s) => g.mul(s.out.square().neg().add(1)),
+  },
+  sigmoid: {
+    kernel: tf.sigmoid,
+    kind: "float",
+    node: "SigmoidBackward0",
+    saves: "out",
+    grad: (g, s) => g.mul(s.out.mul(s.out.neg().add(1))),
+  },
+  erf: {
+    kernel: tf.erf,
+    kind: "float",
+    node: "ErfBackward0",
+    saves: "x",
+    grad: (g, s) => g.mul(s.x.square().neg().exp().mul(2 / Math.sqrt(Math.PI))),
+  },
+  reciprocal: {
+    kernel: tf.reciprocal,
+    kind: "float",
+    node: "ReciprocalBackward0",
+    saves: "out",
+    grad: (g, s) => g.mul(s.out.square().neg()),
+  },
+  abs: { kernel: tf.abs, kind: "same", node: "AbsBackward0", saves: "x", grad: (g, s) => g.mul(s.x.sign()) },
+  neg: { kernel: tf.neg, kind: "same", node: "NegBackward0", grad: (g) => g.neg() },
+  square: {
+    kernel: tf.square,
+    kind: "same",
+    node: "PowBackward0",
+    saves: "x",
+    grad: (g, s) => g.mul(s.x.mul(2)),
+  },
+  sign: { kernel: tf.sign, kind: "same", node: "SignBackward0", grad: zerosGrad },
+  relu: {
+    kernel: tf.relu,
+    kind: "same",
+    node: "ReluBackward0",
+    saves: "out",
+    grad: (g, s) => g.mul(s.out.gt(0).float()),
+  },
+  floor: { kernel: tf.floor, kind: "int-identity", node: "FloorBackward0", grad: zerosGrad },
+  ceil: { kernel: tf.ceil, kind: "int-identity", node: "CeilBackward0", grad: zerosGrad },
+  trunc: {
+    kernel: (x) => tf.mul(temp(tf.sign(x)), temp(tf.floor(temp(tf.abs(x))))),
+    kind: "int-identity",
+    node: "TruncBackward0",
+    grad: zerosGrad,
+  },
   frac: {
     kernel: (x) => tf.sub(x, temp(tf.mul(temp(tf.sign(x)), temp(tf.floor(temp(tf.abs(x))))))),
     kind: "float",
+    node: "FracBackward0",
+    grad: (g) => g,
   },
-  round: { kernel: tf.round, kind: "int-identity" },
+  round: { kernel: tf.round, kind: "int-identity", node: "RoundBackward0", grad: zerosGrad },
   logical_not: { kernel: tf.logicalNot, kind: "bool" },
   isnan: { kernel: tf.isNaN, kind: "bool" },
   isinf: { kernel: tf.isInf, kind: "bool" },
@@ -335,8 +631,25 @@ const UNARY_ALIASES: Record<string, string> = {
   arccos: "acos",
 };
 
-/** Runs a unary op out of place. */
+/** Runs a unary op out of place, recording its node when the input requires grad. */
 export function unary(name: string, x: Tensor, kw: Kw = {}): Tensor {
+  const out = unaryForward(name, x, kw);
+  const spec = UNARY[name];
+  if (spec.grad && out.dtype.is_floating_point && needsGrad(x)) {
+    const grad = spec.grad;
+    const savesOut = spec.saves === "out";
+    const node = name === "round" && kw.decimals ? "RoundBackward1" : spec.node!;
+    record(node, [x], out, (grads, saved) => {
+      const s: Saved1 = savesOut
+        ? { x: undefined as unknown as Tensor, out: saved[0] }
+        : { x: saved[0], out: saved[0] };
+      return [grad(grads[0]!, s)];
+    }, spec.saves ? [savesOut ? out : x] : []);
+  }
+  return out;
+}
+
+function unaryForward(name: string, x: Tensor, kw: Kw): Tensor {
   if (!(x instanceof Tensor)) {
     throw new TorchTypeError(`${name}(): argument 'input' (position 1) must be Tensor, not ${pyType(x)}`);
   }
@@ -382,18 +695,16 @@ function roundDecimals(x: Tensor, decimals: number): Tensor {
 
 /** Runs a unary op in place. */
 export function unaryInPlace(name: string, self: Tensor, kw: Kw = {}): Tensor {
-  checkInPlace(self);
-  const r = unary(name, self, kw);
-  if (!canCast(r.dtype, self.dtype)) {
-    throw new RuntimeError(
-      `result type ${scalarTypeName(r.dtype)} can't be cast to the desired output type ${
-        scalarTypeName(self.dtype)
-      }`,
-    );
-  }
-  return run(name + "_", () => {
-    self._write(readAs(r, self.dtype), false);
-    return self;
+  return applyInPlace(self, (old) => {
+    const r = unary(name, old, kw);
+    if (!canCast(r.dtype, self.dtype)) {
+      throw new RuntimeError(
+        `result type ${scalarTypeName(r.dtype)} can't be cast to the desired output type ${
+          scalarTypeName(self.dtype)
+        }`,
+      );
+    }
+    return r;
   });
 }
 
@@ -422,8 +733,14 @@ export function clamp(x: Tensor, ...rest: unknown[]): Tensor {
 
 /** In-place `clamp_`. */
 export function clamp_(self: Tensor, ...rest: unknown[]): Tensor {
-  checkInPlace(self);
-  const r = clamp(self, ...rest);
+  return applyInPlace(self, (old) => {
+    const r = clamp(old, ...rest);
+    checkClampCast(r, self);
+    return r;
+  });
+}
+
+function checkClampCast(r: Tensor, self: Tensor): void {
   if (!canCast(r.dtype, self.dtype)) {
     // PyTorch's clamp_ names the output type as C++ does ("long int")
     const cxx: Record<string, string> = { int64: "long int", int32: "int", bool: "bool", float32: "float" };
@@ -433,10 +750,6 @@ export function clamp_(self: Tensor, ...rest: unknown[]): Tensor {
       }`,
     );
   }
-  return run("clamp_", () => {
-    self._write(readAs(r, self.dtype), false);
-    return self;
-  });
 }
 
 /** `torch.where(condition, input, other)`; with one argument, the indices of true elements. */

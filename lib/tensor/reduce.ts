@@ -22,6 +22,7 @@ import {
 import { binary } from "./pointwise.ts";
 import { temp } from "./storage.ts";
 import { Tensor } from "./tensor.ts";
+import { needsGrad, record } from "../autograd/node.ts";
 import { broadcastShapes } from "./geometry.ts";
 
 /** Parses `(dim?, keepdim?, {dim, keepdim, dtype})`. */
@@ -78,12 +79,12 @@ function reduceWith(
 const intToLong = (dt: dtype) => (dt.is_floating_point ? dt : int64);
 
 /** `sum(dim?, keepdim?, {dtype})`: integers and bools sum to int64. */
-export function sum(x: Tensor, ...args: unknown[]): Tensor {
+function sumFwd(x: Tensor, ...args: unknown[]): Tensor {
   return reduceWith("sum", x, args, intToLong, intToLong, (v, a) => tf.sum(v, a), 0);
 }
 
 /** `prod(dim?, keepdim?, {dtype})`. */
-export function prod(x: Tensor, ...args: unknown[]): Tensor {
+function prodFwd(x: Tensor, ...args: unknown[]): Tensor {
   if (args.length && Array.isArray(args[0])) {
     throw new RuntimeError("prod(): argument 'dim' must be int, not list");
   }
@@ -91,7 +92,7 @@ export function prod(x: Tensor, ...args: unknown[]): Tensor {
 }
 
 /** `mean(dim?, keepdim?, {dtype})`: floating inputs only, as PyTorch. */
-export function mean(x: Tensor, ...args: unknown[]): Tensor {
+function meanFwd(x: Tensor, ...args: unknown[]): Tensor {
   const [, kw] = splitKw(args);
   if (!x.dtype.is_floating_point && !kw.dtype) {
     throw new RuntimeError(
@@ -104,12 +105,12 @@ export function mean(x: Tensor, ...args: unknown[]): Tensor {
 }
 
 /** `var(dim?, {correction=1, unbiased, keepdim})`. */
-export function var_(x: Tensor, ...args: unknown[]): Tensor {
+function varFwd(x: Tensor, ...args: unknown[]): Tensor {
   return moments("var", x, args, false);
 }
 
 /** `std(dim?, {correction=1, unbiased, keepdim})`. */
-export function std(x: Tensor, ...args: unknown[]): Tensor {
+function stdFwd(x: Tensor, ...args: unknown[]): Tensor {
   return moments("std", x, args, true);
 }
 
@@ -214,23 +215,23 @@ function extreme(kind: "max" | "min", x: Tensor, args: unknown[]): Tensor | Retu
 }
 
 /** `max()`, `max(dim, keepdim?)` → (values, indices), `max(other)` → maximum. */
-export function max(x: Tensor, ...args: unknown[]): Tensor | ReturnTypes {
+function maxFwd(x: Tensor, ...args: unknown[]): Tensor | ReturnTypes {
   return extreme("max", x, args);
 }
 
 /** `min()`, `min(dim, keepdim?)` → (values, indices), `min(other)` → minimum. */
-export function min(x: Tensor, ...args: unknown[]): Tensor | ReturnTypes {
+function minFwd(x: Tensor, ...args: unknown[]): Tensor | ReturnTypes {
   return extreme("min", x, args);
 }
 
 /** `amax(dim, keepdim?)`: maximum values only. */
-export function amax(x: Tensor, ...args: unknown[]): Tensor {
+function amaxFwd(x: Tensor, ...args: unknown[]): Tensor {
   checkNonEmpty("amax", x, args);
   return reduceWith("amax", x, args, (t) => (t === bool ? int64 : t), () => x.dtype, (v, a) => tf.max(v, a));
 }
 
 /** `amin(dim, keepdim?)`: minimum values only. */
-export function amin(x: Tensor, ...args: unknown[]): Tensor {
+function aminFwd(x: Tensor, ...args: unknown[]): Tensor {
   checkNonEmpty("amin", x, args);
   return reduceWith("amin", x, args, (t) => (t === bool ? int64 : t), () => x.dtype, (v, a) => tf.min(v, a));
 }
@@ -318,7 +319,7 @@ function matmulE(a: tf.Tensor, b: tf.Tensor, dt: dtype): tf.Tensor {
 }
 
 /** `mm(a, b)`: 2-D matrix product. */
-export function mm(a: Tensor, b: Tensor): Tensor {
+function mmFwd(a: Tensor, b: Tensor): Tensor {
   if (a._shape.length !== 2) throw new RuntimeError("self must be a matrix");
   if (b._shape.length !== 2) throw new RuntimeError("mat2 must be a matrix");
   if (a._shape[1] !== b._shape[0]) {
@@ -333,7 +334,7 @@ export function mm(a: Tensor, b: Tensor): Tensor {
 }
 
 /** `bmm(a, b)`: batched 3-D matrix product. */
-export function bmm(a: Tensor, b: Tensor): Tensor {
+function bmmFwd(a: Tensor, b: Tensor): Tensor {
   if (a._shape.length !== 3) throw new RuntimeError("batch1 must be a 3D tensor");
   if (b._shape.length !== 3) throw new RuntimeError("batch2 must be a 3D tensor");
   if (b._shape[0] !== a._shape[0] || b._shape[1] !== a._shape[2]) {
@@ -348,7 +349,7 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
 }
 
 /** `dot(a, b)`: 1-D inner product. */
-export function dot(a: Tensor, b: Tensor): Tensor {
+function dotFwd(a: Tensor, b: Tensor): Tensor {
   if (a._shape.length !== 1 || b._shape.length !== 1) {
     throw new RuntimeError(
       `1D tensors expected, but got ${a._shape.length}D and ${b._shape.length}D tensors`,
@@ -371,7 +372,7 @@ export function dot(a: Tensor, b: Tensor): Tensor {
 }
 
 /** `mv(mat, vec)`: matrix-vector product. */
-export function mv(a: Tensor, v: Tensor): Tensor {
+function mvFwd(a: Tensor, v: Tensor): Tensor {
   if (a._shape.length !== 2 || v._shape.length !== 1) {
     throw new RuntimeError(
       `vector + matrix @ vector expected, got 1, ${a._shape.length}, ${v._shape.length}`,
@@ -392,7 +393,7 @@ export function mv(a: Tensor, v: Tensor): Tensor {
 }
 
 /** `matmul(a, b)` (`a @ b`): PyTorch's rules for 1-D, 2-D and batched operands. */
-export function matmul(a: Tensor, b: Tensor): Tensor {
+function matmulFwd(a: Tensor, b: Tensor): Tensor {
   if (!(a instanceof Tensor) || !(b instanceof Tensor)) {
     throw new RuntimeError("matmul(): argument 'other' (position 1) must be Tensor");
   }
@@ -403,9 +404,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       `both arguments to matmul need to be at least 1D, but they are ${ra}D and ${rb}D`,
     );
   }
-  if (ra === 1 && rb === 1) return dot(a, b);
-  if (ra === 2 && rb === 2) return mm(a, b);
-  if (ra === 2 && rb === 1) return mv(a, b);
+  if (ra === 1 && rb === 1) return dotFwd(a, b);
+  if (ra === 2 && rb === 2) return mmFwd(a, b);
+  if (ra === 2 && rb === 1) return mvFwd(a, b);
   const dt = matDtype(a, b, "matmul");
   // batched: 1-D operands gain a dim that is removed again afterwards
   const as = ra === 1 ? [1, a._shape[0]] : a._shape;
@@ -452,3 +453,276 @@ export function outer(a: Tensor, b: Tensor): Tensor {
 }
 
 export { float32, isKw, resultTypeOf };
+
+// ---- autograd: each reduction and product records PyTorch's node ---------------------------
+
+/** Dims a reduction ran over, and whether they were kept, re-read from its arguments. */
+function reducedDims(x: Tensor, args: unknown[]): { dims: number[]; keepdim: boolean; all: boolean } {
+  const { dims, keepdim } = reduceArgs(x, args);
+  return { dims: dims ?? x._shape.map((_, i) => i), keepdim, all: dims === null };
+}
+
+/** A reduced gradient broadcast back over the reduced dims. */
+function expandBack(g: Tensor, shape: number[], dims: number[], keepdim: boolean): Tensor {
+  let r = g;
+  if (!keepdim) { for (const d of [...dims].sort((a, b) => a - b)) r = r.unsqueeze(d); }
+  return r.expand(shape);
+}
+
+function floatGrad(x: Tensor, out: Tensor): boolean {
+  return out.dtype.is_floating_point && needsGrad(x);
+}
+
+/** `sum(dim?, keepdim?, {dtype})`: integers and bools sum to int64. */
+export function sum(x: Tensor, ...args: unknown[]): Tensor {
+  const out = sumFwd(x, ...args);
+  if (floatGrad(x, out)) {
+    const { dims, keepdim, all } = reducedDims(x, args);
+    const xs = x._shape.slice();
+    record(all ? "SumBackward0" : "SumBackward1", [x], out, (gs) => [expandBack(gs[0]!, xs, dims, keepdim)]);
+  }
+  return out;
+}
+
+/** `mean(dim?, keepdim?, {dtype})`: floating inputs only, as PyTorch. */
+export function mean(x: Tensor, ...args: unknown[]): Tensor {
+  const out = meanFwd(x, ...args);
+  if (floatGrad(x, out)) {
+    const { dims, keepdim, all } = reducedDims(x, args);
+    const xs = x._shape.slice();
+    const n = dims.reduce((acc, d) => acc * xs[d], 1);
+    record(all ? "MeanBackward0" : "MeanBackward1", [x], out, (gs) => [
+      expandBack(gs[0]!, xs, dims, keepdim).div(n),
+    ]);
+  }
+  return out;
+}
+
+/** `prod(dim?, keepdim?, {dtype})`. */
+export function prod(x: Tensor, ...args: unknown[]): Tensor {
+  const out = prodFwd(x, ...args);
+  if (floatGrad(x, out)) {
+    const { dims, keepdim, all } = reducedDims(x, args);
+    const xs = x._shape.slice();
+    record(all ? "ProdBackward0" : "ProdBackward1", [x], out, (gs, saved) => [
+      expandBack(gs[0]!, xs, dims, keepdim).mul(prodOfOthers(saved[0], all ? null : dims[0])),
+    ], [x]);
+  }
+  return out;
+}
+
+/** For each element, the product of the others along `dim` (all elements when null); exact with zeros. */
+function prodOfOthers(x: Tensor, dim: number | null): Tensor {
+  return run("prod_backward", () => {
+    let v = x._read();
+    const axis = dim ?? 0;
+    if (dim === null) v = temp(tf.reshape(v, [x.numel()]));
+    const before = temp(tf.cumprod(v, axis, true, false));
+    const after = temp(tf.cumprod(v, axis, true, true));
+    return wrap(tf.reshape(temp(tf.mul(before, after)), x._shape), x.dtype, x.device);
+  });
+}
+
+function momentsBackward(name: string, x: Tensor, out: Tensor, args: unknown[], root: boolean): void {
+  // re-read the arguments as the forward did
+  let rest = args;
+  let unbiased: boolean | undefined;
+  if (typeof args[0] === "boolean") {
+    unbiased = args[0];
+    rest = args.slice(1);
+  } else if (typeof args[1] === "boolean") {
+    unbiased = args[1];
+    rest = [args[0], ...args.slice(2)];
+  }
+  const { dims, keepdim, kw } = reduceArgs(x, rest);
+  if (kw.unbiased !== undefined) unbiased = Boolean(kw.unbiased);
+  const correction = kw.correction !== undefined ? Number(kw.correction) : unbiased === false ? 0 : 1;
+  const axes = dims ?? x._shape.map((_, i) => i);
+  const xs = x._shape.slice();
+  const n = axes.reduce((acc, d) => acc * xs[d], 1);
+  record(name, [x], out, (gs, saved) => {
+    const [xv, o] = saved;
+    const centered = xv.sub(xv.mean(axes, true));
+    const g = expandBack(gs[0]!, xs, axes, keepdim);
+    if (!root) return [g.mul(centered).mul(2 / Math.max(n - correction, 0))];
+    return [g.mul(centered).div(expandBack(o, xs, axes, keepdim).mul(Math.max(n - correction, 0)))];
+  }, [x, out]);
+}
+
+/** `var(dim?, {correction=1, unbiased, keepdim})`. */
+export function var_(x: Tensor, ...args: unknown[]): Tensor {
+  const out = varFwd(x, ...args);
+  if (floatGrad(x, out)) momentsBackward("VarBackward0", x, out, args, false);
+  return out;
+}
+
+/** `std(dim?, {correction=1, unbiased, keepdim})`. */
+export function std(x: Tensor, ...args: unknown[]): Tensor {
+  const out = stdFwd(x, ...args);
+  if (floatGrad(x, out)) momentsBackward("StdBackward0", x, out, args, true);
+  return out;
+}
+
+/** Gradient to every element equal to the reduced extreme, shared evenly (PyTorch's rule). */
+function evenly(x: Tensor, out: Tensor, g: Tensor, dims: number[], keepdim: boolean): Tensor {
+  const xs = x._shape;
+  const o = expandBack(out, xs, dims, keepdim);
+  const mask = x.eq(o).float();
+  const count = mask.sum(dims, true);
+  return expandBack(g, xs, dims, keepdim).mul(mask).div(count);
+}
+
+function extremeAutograd(
+  kind: "max" | "min",
+  x: Tensor,
+  args: unknown[],
+  r: Tensor | ReturnTypes,
+): Tensor | ReturnTypes {
+  if (args[0] instanceof Tensor) return r; // maximum/minimum recorded their own node
+  if (r instanceof Tensor) {
+    if (floatGrad(x, r)) {
+      const dims = x._shape.map((_, i) => i);
+      record(kind === "max" ? "MaxBackward1" : "MinBackward1", [x], r, (gs, saved) => [
+        evenly(saved[0], saved[1], gs[0]!, dims, false),
+      ], [x, r]);
+    }
+    return r;
+  }
+  if (floatGrad(x, r.values)) {
+    const [a, kw] = splitKw(args);
+    const d = x._dim((a[0] ?? kw.dim) as number);
+    const keepdim = Boolean(a[1] ?? kw.keepdim ?? false);
+    const xs = x._shape.slice();
+    const idx = r.indices;
+    record(kind === "max" ? "MaxBackward0" : "MinBackward0", [x], [r.values, null], (gs) => {
+      // one-hot at the winning index along d
+      const pos = keepdim ? idx : idx.unsqueeze(d);
+      const shape = xs.map((n, i) => (i === d ? n : 1));
+      const ar = arangeLike(xs[d], gs[0]!).reshape(shape);
+      const hit = ar.eq(pos).float();
+      const g = keepdim ? gs[0]! : gs[0]!.unsqueeze(d);
+      return [g.mul(hit)];
+    });
+  }
+  return r;
+}
+
+function arangeLike(n: number, like: Tensor): Tensor {
+  return run("arange", () => wrap(tf.range(0, n, 1, "int32"), int64, like.device));
+}
+
+/** `max()`, `max(dim, keepdim?)` → (values, indices), `max(other)` → maximum. */
+export function max(x: Tensor, ...args: unknown[]): Tensor | ReturnTypes {
+  return extremeAutograd("max", x, args, maxFwd(x, ...args));
+}
+
+/** `min()`, `min(dim, keepdim?)` → (values, indices), `min(other)` → minimum. */
+export function min(x: Tensor, ...args: unknown[]): Tensor | ReturnTypes {
+  return extremeAutograd("min", x, args, minFwd(x, ...args));
+}
+
+function amExtreme(name: string, x: Tensor, args: unknown[], out: Tensor): Tensor {
+  if (floatGrad(x, out)) {
+    const { dims, keepdim } = reducedDims(x, args);
+    record(name, [x], out, (gs, saved) => [evenly(saved[0], saved[1], gs[0]!, dims, keepdim)], [x, out]);
+  }
+  return out;
+}
+
+/** `amax(dim, keepdim?)`: maximum values only. */
+export function amax(x: Tensor, ...args: unknown[]): Tensor {
+  return amExtreme("AmaxBackward0", x, args, amaxFwd(x, ...args));
+}
+
+/** `amin(dim, keepdim?)`: minimum values only. */
+export function amin(x: Tensor, ...args: unknown[]): Tensor {
+  return amExtreme("AminBackward0", x, args, aminFwd(x, ...args));
+}
+
+/** `mm(a, b)`: 2-D matrix product. */
+export function mm(a: Tensor, b: Tensor): Tensor {
+  const out = mmFwd(a, b);
+  if (out.dtype.is_floating_point && needsGrad(a, b)) {
+    record("MmBackward0", [a, b], out, (gs, s, n) => [
+      n[0] ? gs[0]!.mm(s[1].t()) : null,
+      n[1] ? s[0].t().mm(gs[0]!) : null,
+    ], [a, b]);
+  }
+  return out;
+}
+
+/** `bmm(a, b)`: batched 3-D matrix product. */
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  const out = bmmFwd(a, b);
+  if (out.dtype.is_floating_point && needsGrad(a, b)) {
+    record("BmmBackward0", [a, b], out, (gs, s, n) => [
+      n[0] ? gs[0]!.bmm(s[1].transpose(1, 2)) : null,
+      n[1] ? s[0].transpose(1, 2).bmm(gs[0]!) : null,
+    ], [a, b]);
+  }
+  return out;
+}
+
+/** `dot(a, b)`: 1-D inner product. */
+export function dot(a: Tensor, b: Tensor): Tensor {
+  const out = dotFwd(a, b);
+  if (out.dtype.is_floating_point && needsGrad(a, b)) {
+    record("DotBackward0", [a, b], out, (gs, s, n) => [
+      n[0] ? s[1].mul(gs[0]!) : null,
+      n[1] ? s[0].mul(gs[0]!) : null,
+    ], [a, b]);
+  }
+  return out;
+}
+
+/** `mv(mat, vec)`: matrix-vector product. */
+export function mv(a: Tensor, v: Tensor): Tensor {
+  const out = mvFwd(a, v);
+  if (out.dtype.is_floating_point && needsGrad(a, v)) {
+    record("MvBackward0", [a, v], out, (gs, s, n) => [
+      n[0] ? gs[0]!.unsqueeze(1).mul(s[1].unsqueeze(0)) : null,
+      n[1] ? s[0].t().mv(gs[0]!) : null,
+    ], [a, v]);
+  }
+  return out;
+}
+
+/** `matmul(a, b)` (`a @ b`): PyTorch's rules for 1-D, 2-D and batched operands. */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  const ra = a instanceof Tensor ? a._shape.length : 0;
+  const rb = b instanceof Tensor ? b._shape.length : 0;
+  // the simple cases are one op each, with its own node
+  if (ra === 1 && rb === 1) return dot(a, b);
+  if (ra === 2 && rb === 2) return mm(a, b);
+  if (ra === 2 && rb === 1) return mv(a, b);
+  const out = matmulFwd(a, b);
+  if (!out.dtype.is_floating_point || !needsGrad(a, b)) return out;
+  // batched: gradients of the broadcast product, summed back to each operand
+  const as = ra === 1 ? [1, a._shape[0]] : a._shape.slice();
+  const bs = rb === 1 ? [b._shape[0], 1] : b._shape.slice();
+  const gshape = [...out._shape];
+  if (ra === 1) gshape.splice(gshape.length - (rb === 1 ? 0 : 1), 0, 1);
+  if (rb === 1) gshape.push(1);
+  const name = ra === 1 && rb === 2 ? "SqueezeBackward3" : "UnsafeViewBackward0";
+  const ashape = a._shape.slice();
+  const bshape = b._shape.slice();
+  record(name, [a, b], out, (gs, s, n) => {
+    const g = gs[0]!.reshape(gshape);
+    const A = s[0].reshape(as);
+    const B = s[1].reshape(bs);
+    return [
+      n[0] ? sumToShape(g.matmul(B.mT), as).reshape(ashape) : null,
+      n[1] ? sumToShape(A.mT.matmul(g), bs).reshape(bshape) : null,
+    ];
+  }, [a, b]);
+  return out;
+}
+
+function sumToShape(g: Tensor, shape: number[]): Tensor {
+  const lead = g._shape.length - shape.length;
+  let r = g;
+  if (lead > 0) r = r.sum([...Array(lead).keys()]);
+  const dims: number[] = [];
+  for (let i = 0; i < shape.length; i++) if (shape[i] === 1 && r._shape[i] !== 1) dims.push(i);
+  return dims.length ? r.sum(dims, true) : r;
+}

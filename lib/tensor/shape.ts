@@ -11,6 +11,39 @@ import { promoteTypes } from "./dtype.ts";
 import { deviceOf, readAs, run, sizesOf, splitKw, wrap } from "./dispatch.ts";
 import { contiguousStrides, inferSize, numelOf, viewStrides } from "./geometry.ts";
 import { Tensor } from "./tensor.ts";
+import { anyNeedsGrad, needsGrad, record } from "../autograd/node.ts";
+import { no_grad } from "../autograd/grad_mode.ts";
+import { sumTo } from "../autograd/util.ts";
+
+/**
+ * Makes a view of `x` by geometry; `op` re-applies the same view to any
+ * tensor shaped like `x` (view replay), `backward` maps the view's gradient
+ * to `x`'s (default: scatter it into zeros through `op`).
+ */
+export function viewOp(
+  x: Tensor,
+  shape: number[],
+  strides: number[],
+  offset: number,
+  node: string,
+  op: (t: Tensor) => Tensor,
+  backward?: (g: Tensor) => Tensor,
+): Tensor {
+  const v = x._viewOf(shape, strides, offset, op);
+  if (needsGrad(x)) {
+    const xs = x._shape.slice();
+    const bw = backward ?? ((g: Tensor) => scatterInto(xs, g, op));
+    record(node, [x], v, (gs) => [bw(gs[0]!)]);
+  }
+  return v;
+}
+
+/** Gradient of a view that picks part of `x`: zeros of `x`'s shape with `g` written through the view. */
+function scatterInto(shape: number[], g: Tensor, op: (t: Tensor) => Tensor): Tensor {
+  const z = Tensor._zerosLike(shape, g);
+  op(z).copy_(g);
+  return z;
+}
 
 /** `view(*shape)`: same storage, new shape; errors where PyTorch's view would. */
 export function view(x: Tensor, ...args: unknown[]): Tensor {
@@ -24,15 +57,25 @@ export function view(x: Tensor, ...args: unknown[]): Tensor {
       "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.",
     );
   }
-  return x._view(shape, st, x._offset);
+  const xs = x._shape.slice();
+  return viewOp(x, shape, st, x._offset, "ViewBackward0", (t) => view(t, shape), (g) => reshape(g, xs));
 }
 
 /** `reshape(*shape)`: a view when possible, else a copy. */
 export function reshape(x: Tensor, ...args: unknown[]): Tensor {
   const shape = inferSize(sizesOf(args, "reshape(): argument 'shape'"), x.numel());
   const st = viewStrides(x._shape, x._strides, shape);
-  if (st) return x._view(shape, st, x._offset);
-  return view(contiguous(x), shape);
+  if (st) {
+    const xs = x._shape.slice();
+    return viewOp(x, shape, st, x._offset, "ViewBackward0", (t) => reshape(t, shape), (g) => reshape(g, xs));
+  }
+  // a copy: PyTorch shows the clone under an UnsafeViewBackward0
+  const c = contiguous(x);
+  const xs = c._shape.slice();
+  const out = no_grad(() => view(c, shape));
+  const flat = new Tensor(out._storage, out._shape, out._strides, out._offset);
+  if (needsGrad(c)) record("UnsafeViewBackward0", [c], flat, (gs) => [reshape(gs[0]!, xs)]);
+  return flat;
 }
 
 /** `flatten(start_dim=0, end_dim=-1)`. */
@@ -62,7 +105,15 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   const st = d < x._shape.length ? x._shape[d] * x._strides[d] : 1;
   shape.splice(d, 0, 1);
   strides.splice(d, 0, st);
-  return x._view(shape, strides, x._offset);
+  return viewOp(
+    x,
+    shape,
+    strides,
+    x._offset,
+    "UnsqueezeBackward0",
+    (t) => unsqueeze(t, d),
+    (g) => squeeze(g, d),
+  );
 }
 
 /** `squeeze(dim?)`: drops size-1 dims (all, or the given ones). */
@@ -76,7 +127,9 @@ export function squeeze(x: Tensor, dim?: number | number[]): Tensor {
   }
   const shape = x._shape.filter((_, i) => !drop.includes(i));
   const strides = x._strides.filter((_, i) => !drop.includes(i));
-  return x._view(shape, strides, x._offset);
+  const xs = x._shape.slice();
+  const name = dim === undefined || dim === null ? "SqueezeBackward0" : "SqueezeBackward1";
+  return viewOp(x, shape, strides, x._offset, name, (t) => squeeze(t, dim), (g) => reshape(g, xs));
 }
 
 /** `permute(*dims)`. */
@@ -92,19 +145,29 @@ export function permute(x: Tensor, ...args: unknown[]): Tensor {
   if (new Set(dims).size !== dims.length) {
     throw new RuntimeError("permute(): duplicate dims are not allowed.");
   }
-  return x._view(dims.map((d) => x._shape[d]), dims.map((d) => x._strides[d]), x._offset);
+  const inv = new Array<number>(dims.length);
+  dims.forEach((d, i) => (inv[d] = i));
+  return viewOp(
+    x,
+    dims.map((d) => x._shape[d]),
+    dims.map((d) => x._strides[d]),
+    x._offset,
+    "PermuteBackward0",
+    (t) => permute(t, dims),
+    (g) => permute(g, inv),
+  );
 }
 
 /** `transpose(dim0, dim1)`. */
-export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
-  if (x._shape.length === 0) return x._view([], [], x._offset);
+export function transpose(x: Tensor, dim0: number, dim1: number, node = "TransposeBackward0"): Tensor {
+  if (x._shape.length === 0) return viewOp(x, [], [], x._offset, node, (t) => t, (g) => g);
   const a = x._dim(dim0);
   const b = x._dim(dim1);
   const shape = [...x._shape];
   const strides = [...x._strides];
   [shape[a], shape[b]] = [shape[b], shape[a]];
   [strides[a], strides[b]] = [strides[b], strides[a]];
-  return x._view(shape, strides, x._offset);
+  return viewOp(x, shape, strides, x._offset, node, (t) => transpose(t, a, b), (g) => transpose(g, a, b));
 }
 
 /** `t()`: transpose of a tensor with at most 2 dims. */
@@ -112,7 +175,10 @@ export function t(x: Tensor): Tensor {
   if (x._shape.length > 2) {
     throw new RuntimeError(`t() expects a tensor with <= 2 dimensions, but self is ${x._shape.length}D`);
   }
-  return x._shape.length < 2 ? x._view([...x._shape], [...x._strides], x._offset) : transpose(x, 0, 1);
+  if (x._shape.length < 2) {
+    return viewOp(x, [...x._shape], [...x._strides], x._offset, "TBackward0", (v) => v, (g) => g);
+  }
+  return transpose(x, 0, 1, "TBackward0");
 }
 
 /** `T`: all dims reversed. */
@@ -172,7 +238,16 @@ export function expand(x: Tensor, ...args: unknown[]): Tensor {
       );
     }
   }
-  return x._view(shape, strides, x._offset);
+  const xs = x._shape.slice();
+  return viewOp(
+    x,
+    shape,
+    strides,
+    x._offset,
+    "ExpandBackward0",
+    (t) => expand(t, shape),
+    (g) => sumTo(g, xs),
+  );
 }
 
 /** PyTorch's legacy type name (`torch.FloatTensor`), as its expand message prints it. */
@@ -181,8 +256,30 @@ function legacyTypeName(x: Tensor): string {
   return `torch.${names[x.dtype.name] ?? "Float"}Tensor`;
 }
 
+/** `select(dim, index)`: a view dropping `dim` at `index`. */
+export function select(x: Tensor, dim: number, index: number, node = "SelectBackward0"): Tensor {
+  if (x._shape.length === 0) {
+    throw new IndexError("select() cannot be applied to a 0-dim tensor.");
+  }
+  const d = x._dim(dim);
+  const size = x._shape[d];
+  if (!Number.isInteger(index) || index < -size || index >= size) {
+    throw new IndexError(`index ${index} is out of bounds for dimension ${d} with size ${size}`);
+  }
+  const i = index < 0 ? index + size : index;
+  const shape = x._shape.filter((_, k) => k !== d);
+  const strides = x._strides.filter((_, k) => k !== d);
+  return viewOp(x, shape, strides, x._offset + i * x._strides[d], node, (t) => select(t, d, i));
+}
+
 /** `narrow(dim, start, length)`: a view of a range along a dim. */
-export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+export function narrow(
+  x: Tensor,
+  dim: number,
+  start: number,
+  length: number,
+  node = "SliceBackward0",
+): Tensor {
   const d = x._dim(dim);
   const size = x._shape[d];
   const s = start < 0 ? start + size : start;
@@ -196,7 +293,14 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   }
   const shape = [...x._shape];
   shape[d] = length;
-  return x._view(shape, [...x._strides], x._offset + s * x._strides[d]);
+  return viewOp(
+    x,
+    shape,
+    [...x._strides],
+    x._offset + s * x._strides[d],
+    node,
+    (t) => narrow(t, d, s, length),
+  );
 }
 
 /** `split(split_size_or_sections, dim=0)`: views. */
@@ -215,7 +319,7 @@ export function split(x: Tensor, sizeOrSections: number | number[], dim = 0): Te
     }
     let s = 0;
     for (const n of sizeOrSections) {
-      out.push(narrow(x, d, s, n));
+      out.push(narrow(x, d, s, n, "SplitWithSizesBackward0"));
       s += n;
     }
     return out;
@@ -228,8 +332,8 @@ export function split(x: Tensor, sizeOrSections: number | number[], dim = 0): Te
       );
     }
   }
-  for (let s = 0; s < size; s += step) out.push(narrow(x, d, s, Math.min(step, size - s)));
-  if (size === 0) out.push(narrow(x, d, 0, 0));
+  for (let s = 0; s < size; s += step) out.push(narrow(x, d, s, Math.min(step, size - s), "SplitBackward0"));
+  if (size === 0) out.push(narrow(x, d, 0, 0, "SplitBackward0"));
   return out;
 }
 
@@ -245,7 +349,7 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
 export function unbind(x: Tensor, dim = 0): Tensor[] {
   const d = x._dim(dim);
   const out: Tensor[] = [];
-  for (let i = 0; i < x._shape[d]; i++) out.push(x.select(d, i));
+  for (let i = 0; i < x._shape[d]; i++) out.push(select(x, d, i, "UnbindBackward0"));
   return out;
 }
 
@@ -257,11 +361,14 @@ export function contiguous(x: Tensor): Tensor {
 
 /** `clone()`: a copy with its own storage. */
 export function clone(x: Tensor): Tensor {
-  return run("clone", () => wrap(tf.clone(x._read()), x.dtype, x.device));
+  const out = run("clone", () => wrap(tf.clone(x._read()), x.dtype, x.device));
+  if (needsGrad(x)) record("CloneBackward0", [x], out, (gs) => [gs[0]]);
+  return out;
 }
 
 /** `detach()`: a view sharing storage, outside autograd. */
 export function detach(x: Tensor): Tensor {
+  // shares storage (and its version counter) but is not a differentiable view
   const v = new Tensor(x._storage, [...x._shape], [...x._strides], x._offset);
   v._base = x._base ?? x;
   return v;
@@ -275,7 +382,7 @@ export function repeat(x: Tensor, ...args: unknown[]): Tensor {
       "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor",
     );
   }
-  return run("repeat", () => {
+  const out = run("repeat", () => {
     const lead = reps.length - x._shape.length;
     const shape = [...Array(lead).fill(1), ...x._shape];
     const v = tf.reshape(x._read(), shape);
@@ -283,6 +390,18 @@ export function repeat(x: Tensor, ...args: unknown[]): Tensor {
     v.dispose();
     return wrap(r, x.dtype, x.device);
   });
+  if (needsGrad(x)) {
+    const lead = reps.length - x._shape.length;
+    const inner = [...Array(lead).fill(1), ...x._shape];
+    const xs = x._shape.slice();
+    record("RepeatBackward0", [x], out, (gs) => {
+      // split every dim into (repeat, size) and sum the repeats away
+      const split = inner.flatMap((n, i) => [reps[i], n]);
+      const sumDims = inner.map((_, i) => 2 * i);
+      return [gs[0]!.reshape(split).sum(sumDims).reshape(xs)];
+    });
+  }
+  return out;
 }
 
 function tensorList(name: string, xs: unknown): Tensor[] {
@@ -340,11 +459,16 @@ export function cat(tensors: Tensor[], dim: number | { dim?: number } = 0): Tens
     }
     dt = promoteTypes(dt, t.dtype);
   });
-  return run("cat", () => {
+  const out = run("cat", () => {
     const dev = deviceOf(...parts);
     const vals = parts.map((t) => readAs(t, dt));
     return wrap(vals.length === 1 ? tf.clone(vals[0]) : tf.concat(vals, d), dt, dev);
   });
+  if (dt.is_floating_point && anyNeedsGrad(parts)) {
+    const sizes = parts.map((t) => t._shape[d]);
+    record("CatBackward0", parts, out, (gs) => split(gs[0]!, sizes, d));
+  }
+  return out;
 }
 
 /** `torch.stack(tensors, dim=0)`. */
@@ -364,7 +488,11 @@ export function stack(tensors: Tensor[], dim: number | { dim?: number } = 0): Te
     }
   }
   const d = ref._dim(d0, ref._shape.length + 1);
-  return cat(ts.map((t) => unsqueeze(t, d)), d);
+  const out = no_grad(() => cat(ts.map((t) => unsqueeze(t, d)), d));
+  if (out.dtype.is_floating_point && anyNeedsGrad(ts)) {
+    record("StackBackward0", ts, out, (gs) => unbind(gs[0]!, d));
+  }
+  return out;
 }
 
 export { contiguousStrides };

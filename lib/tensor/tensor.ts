@@ -41,10 +41,17 @@ export class Tensor {
   /** The tensor this one is a view of (null for a base tensor). */
   _base: Tensor | null = null;
   _requires_grad = false;
-  /** Accumulated gradient (a leaf's), or null. */
-  grad: Tensor | null = null;
+  _grad: Tensor | null = null;
   /** The autograd node that made this tensor, or null for a leaf. */
   grad_fn: GradFn | null = null;
+  /** Which output of `grad_fn` this tensor is. */
+  _output_nr = 0;
+  /** A leaf's AccumulateGrad node, made on first use. */
+  _accumulator: GradFn | null = null;
+  /** Set by `retain_grad()` on a non-leaf. */
+  _retains_grad = false;
+  /** For a view: re-applies the view op to a tensor shaped like the base (autograd's view replay). */
+  _viewFn: ((base: Tensor) => Tensor) | null = null;
   /** Name shown by `Parameter` subclasses and the like. */
   _reprPrefix: string | null = null;
 
@@ -63,10 +70,27 @@ export class Tensor {
     return new Tensor(new Storage(t, dt, dev), shape, contiguousStrides(shape), 0);
   }
 
+  /** Zeros of `shape` with `like`'s dtype and device (autograd's gradient buffers). */
+  static _zerosLike(shape: number[], like: Tensor): Tensor {
+    const t = tf.zeros(shape, like.dtype.engine as tf.DataType);
+    return Tensor._wrap(t, like.dtype, like.device);
+  }
+
   /** A view of this tensor's storage with new geometry. */
   _view(shape: number[], strides: number[], offset: number): Tensor {
     const v = new Tensor(this._storage, shape, strides, offset);
     v._base = this._base ?? this;
+    return v;
+  }
+
+  /**
+   * A view made by `op` (a shape op or index applied to this tensor), able to
+   * replay itself on another tensor of this shape (for autograd).
+   */
+  _viewOf(shape: number[], strides: number[], offset: number, op: (t: Tensor) => Tensor): Tensor {
+    const v = this._view(shape, strides, offset);
+    const parent = this._viewFn;
+    v._viewFn = parent ? (b: Tensor) => op(parent(b)) : op;
     return v;
   }
 
@@ -165,6 +189,23 @@ export class Tensor {
     }
     this._requires_grad = requires_grad;
     return this;
+  }
+  /** The gradient accumulated by backward (leaves, and non-leaves after `retain_grad()`). */
+  get grad(): Tensor | null {
+    if (this.grad_fn !== null && !this._retains_grad && this._grad === null) warnNonLeafGrad();
+    return this._grad;
+  }
+  set grad(g: Tensor | null) {
+    if (g !== null) {
+      if (!(g instanceof Tensor)) {
+        throw new TorchTypeError(`assigned grad expected to be a Tensor or None but got grad of ${typeof g}`);
+      }
+      if (g._shape.length !== this._shape.length || g._shape.some((d, i) => d !== this._shape[i])) {
+        throw new RuntimeError("assigned grad has data of a different size");
+      }
+      if (g.dtype !== this.dtype) throw new RuntimeError("assigned grad has data of a different type");
+    }
+    this._grad = g;
   }
   /** True for tensors not made by a differentiable op. */
   get is_leaf(): boolean {
@@ -282,26 +323,18 @@ export class Tensor {
   /** Iterates over the first dimension, as `for x in t`. */
   *[Symbol.iterator](): IterableIterator<Tensor> {
     if (this._shape.length === 0) throw new TorchTypeError("iteration over a 0-d tensor");
-    for (let i = 0; i < this._shape[0]; i++) yield this.select(0, i);
+    const self = this as unknown as { select(d: number, i: number): Tensor };
+    for (let i = 0; i < this._shape[0]; i++) yield self.select(0, i);
   }
+}
 
-  /** A view selecting index `i` along `dim`. */
-  select(dim: number, index: number): Tensor {
-    const d = this._dim(dim);
-    const size = this._shape[d];
-    if (this._shape.length === 0) {
-      throw new IndexError_("select() cannot be applied to a 0-dim tensor.");
-    }
-    if (!Number.isInteger(index) || index < -size || index >= size) {
-      throw new IndexError_(
-        `index ${index} is out of bounds for dimension ${d} with size ${size}`,
-      );
-    }
-    const i = index < 0 ? index + size : index;
-    const shape = this._shape.filter((_, k) => k !== d);
-    const strides = this._strides.filter((_, k) => k !== d);
-    return this._view(shape, strides, this._offset + i * this._strides[d]);
-  }
+let warnedNonLeaf = false;
+function warnNonLeafGrad(): void {
+  if (warnedNonLeaf) return;
+  warnedNonLeaf = true;
+  console.warn(
+    "UserWarning: The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more informations.",
+  );
 }
 
 /** Checks for a Tensor. */

@@ -1,0 +1,126 @@
+/**
+ * In-place ops under autograd, as PyTorch does them: the op is computed on
+ * a snapshot of the old value (which keeps the old place in the graph), the
+ * result is written through the tensor's storage, and the tensor is rebased
+ * onto the op's node. An in-place op on a view rebases its base with a
+ * `CopySlices` node, so gradients flow through the rest of the base too.
+ * @module
+ */
+import { tf } from "../engine/backend.ts";
+import { RuntimeError } from "../errors.ts";
+import { readAs, run, wrap } from "../tensor/dispatch.ts";
+import { Tensor, type TensorLike } from "../tensor/tensor.ts";
+import { gradMode } from "./grad_mode.ts";
+import { edgeOf, Node, record } from "./node.ts";
+
+/** PyTorch's checks before an in-place op. */
+export function checkInPlace(self: Tensor): void {
+  if (!gradMode.enabled) return;
+  if (self._requires_grad && self.grad_fn === null) {
+    throw new RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.");
+  }
+  const base = self._base;
+  if (base && self._viewFn && base._requires_grad && base.grad_fn === null) {
+    throw new RuntimeError(
+      "a view of a leaf Variable that requires grad is being used in an in-place operation.",
+    );
+  }
+}
+
+/** The old value of `self` as its own tensor, holding self's place in the graph. */
+function snapshot(self: Tensor): Tensor {
+  const snap = run("inplace", () => wrap(tf.clone(self._read()), self.dtype, self.device));
+  snap.grad_fn = self.grad_fn;
+  snap._output_nr = self._output_nr;
+  snap._requires_grad = self._requires_grad;
+  snap._accumulator = self._accumulator;
+  return snap;
+}
+
+/**
+ * Runs `compute` (an out-of-place op) as an in-place update of `self`:
+ * the result is cast to self's dtype and written through its storage, and
+ * self takes the op's node as its `grad_fn`.
+ */
+export function applyInPlace(self: Tensor, compute: (old: Tensor) => Tensor): Tensor {
+  checkInPlace(self);
+  const tracking = gradMode.enabled;
+  const input = tracking ? snapshot(self) : self;
+  const r = compute(input);
+  run("inplace", () => self._write(readAs(r, self.dtype), false));
+  if (tracking && r.grad_fn && self.dtype.is_floating_point) rebase(self, r);
+  return self;
+}
+
+function rebase(self: Tensor, r: Tensor): void {
+  const base = self._base;
+  const viewFn = self._viewFn;
+  if (!base || !viewFn) {
+    self.grad_fn = r.grad_fn;
+    self._output_nr = r._output_nr;
+    self._requires_grad = true;
+    return;
+  }
+  const inner = r.grad_fn as Node;
+  const baseShape = base._shape.slice();
+  const cs = new CopySlices(inner, (grads) => {
+    const g = grads[0]!;
+    const res = g.clone();
+    const gView = viewFn(res).clone();
+    const innerGrads = inner._apply([gView]);
+    const gOld = innerGrads[0];
+    const region = viewFn(res);
+    if (gOld) region.copy_(gOld);
+    else region.zero_();
+    return [res, ...innerGrads.slice(1)];
+  });
+  cs.next_functions = [edgeOf(base), ...inner.next_functions.slice(1)];
+  cs._inputs = [{ shape: baseShape, dtype: base.dtype }, ...inner._inputs.slice(1)];
+  cs._outputShapes = [baseShape];
+  base.grad_fn = cs;
+  base._output_nr = 0;
+  base._requires_grad = true;
+  // the view now reads from the rebased base
+  record("AsStridedBackward0", [base], self, (gs) => {
+    const z = Tensor._zerosLike(baseShape, gs[0]!);
+    viewFn(z).copy_(gs[0]!);
+    return [z];
+  });
+}
+
+/** PyTorch's node for an in-place op on a view: the base's new history. */
+class CopySlices extends Node {
+  constructor(readonly inner: Node, backward: (grads: (Tensor | null)[]) => (Tensor | null)[]) {
+    super("CopySlices", (grads) => backward(grads));
+  }
+  override _release(): void {
+    this.inner._release();
+  }
+}
+
+/**
+ * A tensor shaped like `old` holding `src` (broadcast, cast), recording a
+ * node whose gradient is zero for the old value and flows to `src`:
+ * the differentiable core of `copy_`, `fill_`, index assignment.
+ */
+export function overwrite(old: Tensor, src: TensorLike, node: string): Tensor {
+  const out = run(node, () => {
+    const v = src instanceof Tensor
+      ? readAs(src, old.dtype)
+      : tf.scalar(typeof src === "boolean" ? (src ? 1 : 0) : src, old.dtype.engine as tf.DataType);
+    const b = tf.broadcastTo(v, old._shape);
+    if (!(src instanceof Tensor)) v.dispose();
+    return wrap(b === v ? tf.clone(b) : b, old.dtype, old.device);
+  });
+  if (
+    gradMode.enabled && out.dtype.is_floating_point &&
+    (old._requires_grad || (src instanceof Tensor && src._requires_grad))
+  ) {
+    const shape = old._shape.slice();
+    record(node, [old, src], out, (gs, _s, needs) => [
+      needs[0] ? Tensor._zerosLike(shape, gs[0]!) : null,
+      needs[1] ? gs[0] : null,
+    ]);
+  }
+  return out;
+}
