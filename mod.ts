@@ -13,6 +13,7 @@ import { initEngine } from "./lib/engine/backend.ts";
 await initEngine();
 
 export { torch } from "./lib/torch.ts";
+export { F, nn } from "./lib/nn/nn.ts";
 export { Tensor } from "./lib/tensor/tensor.ts";
 export { Size } from "./lib/tensor/size.ts";
 export { device } from "./lib/tensor/device.ts";

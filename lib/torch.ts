@@ -32,6 +32,8 @@ import { cpuBackendName } from "./engine/backend.ts";
 import { RuntimeError } from "./errors.ts";
 import * as GM from "./autograd/grad_mode.ts";
 import * as AG from "./autograd/api.ts";
+import { F, nn } from "./nn/nn.ts";
+import { addmm } from "./nn/functional.ts";
 
 /** `torch.autograd`. */
 export const autograd = {
@@ -159,6 +161,8 @@ export const torch = {
   to,
   slice,
   select: S.select,
+  addmm,
+  nn,
   // autograd
   autograd,
   no_grad: GM.no_grad,
@@ -192,3 +196,4 @@ export const torch = {
   /** The tfjs backend behind the cpu device ("wasm", or "cpu" as a fallback). */
   backend: cpuBackendName,
 };
+void F;
