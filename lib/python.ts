@@ -33,6 +33,23 @@ function pyNumber(x: number): string {
   return String(x);
 }
 
+/**
+ * Python's `repr(float)`: the shortest round-trip digits, in exponent form
+ * below 1e-4 or from 1e16 (`1e-05`, `0.1`, `1e+16`), with `.0` on integral values.
+ */
+export function pyFloat(x: number): string {
+  if (!Number.isFinite(x)) return pyNumber(x);
+  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
+  const ax = Math.abs(x);
+  if (ax < 1e-4 || ax >= 1e16) {
+    const [m, e] = x.toExponential().split("e");
+    const exp = Number(e);
+    return `${m}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+  }
+  const s = String(x);
+  return /[.e]/.test(s) ? s : s + ".0";
+}
+
 /** Python's `print(*values, sep=' ', end='\n')`. */
 export function print(...values: unknown[]): void {
   let sep = " ";

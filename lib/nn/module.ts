@@ -67,6 +67,7 @@ export class ModuleClass {
   declare training: boolean;
   declare _bufferNames: Set<string>;
   declare _nonPersistent: Set<string>;
+  declare _nullModules: Set<string>;
   declare _forwardHooks: ((m: ModuleClass, input: unknown[], output: unknown) => unknown)[];
   declare _forwardPreHooks: ((m: ModuleClass, input: unknown[]) => unknown)[];
 
@@ -83,6 +84,7 @@ export class ModuleClass {
     hidden(self, "training", true);
     hidden(self, "_bufferNames", new Set<string>());
     hidden(self, "_nonPersistent", new Set<string>());
+    hidden(self, "_nullModules", new Set<string>());
     hidden(self, "_forwardHooks", []);
     hidden(self, "_forwardPreHooks", []);
     return self as unknown as ModuleClass;
@@ -143,6 +145,7 @@ export class ModuleClass {
       throw new TorchTypeError(`${typeName(module)} is not a Module subclass`);
     }
     if (name.includes(".")) throw new KeyError_(`module name can't contain ".", got: ${name}`);
+    if (module === null) this._nullModules.add(name);
     (this as unknown as Record<string, unknown>)[name] = module;
   }
 
@@ -212,8 +215,9 @@ export class ModuleClass {
 
   /** Child modules including `null` placeholders, in order. */
   _childEntries(): [string, ModuleClass | null][] {
+    // a None child shows only when registered as one with add_module (as in PyTorch)
     return this._entries().filter(([k, v]) =>
-      v instanceof ModuleClass || (v === null && !this._bufferNames.has(k))
+      v instanceof ModuleClass || (v === null && this._nullModules.has(k))
     ) as [
       string,
       ModuleClass | null,

@@ -9,6 +9,7 @@ import type { Tensor } from "../tensor/tensor.ts";
 import * as F from "./functional.ts";
 import * as init from "./init.ts";
 import { ModuleClass } from "./module.ts";
+import { pyFloat } from "../python.ts";
 import { Parameter, type ParameterClass } from "./parameter.ts";
 
 /** Creates uninitialised tensors (wired by the torch namespace to `torch.empty`). */
@@ -56,9 +57,7 @@ function py(v: unknown): string {
   if (v === null || v === undefined) return "None";
   return String(v);
 }
-function pyFloat(v: number): string {
-  return Number.isInteger(v) ? `${v}.0` : String(v);
-}
+
 
 // ---- Linear --------------------------------------------------------------------------------------
 
@@ -336,7 +335,7 @@ class BatchNormBase extends ModuleClass {
     );
   }
   override extra_repr(): string {
-    return `${this.num_features}, eps=${this.eps}, momentum=${py(this.momentum)}, affine=${
+    return `${this.num_features}, eps=${pyFloat(this.eps)}, momentum=${this.momentum === null ? "None" : pyFloat(this.momentum)}, affine=${
       py(this.affine)
     }, track_running_stats=${py(this.track_running_stats)}`;
   }
