@@ -34,6 +34,7 @@ import * as GM from "./autograd/grad_mode.ts";
 import * as AG from "./autograd/api.ts";
 import { F, nn } from "./nn/nn.ts";
 import { addmm } from "./nn/functional.ts";
+import { optim } from "./optim/optim.ts";
 
 /** `torch.autograd`. */
 export const autograd = {
@@ -163,6 +164,7 @@ export const torch = {
   select: S.select,
   addmm,
   nn,
+  optim,
   // autograd
   autograd,
   no_grad: GM.no_grad,

@@ -98,6 +98,7 @@ function scaled(t: Tensor, a: number): Tensor {
 
 /** `F.linear(input, weight, bias?)`: `input @ weight.T + bias`. */
 export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  if (input.dtype !== weight.dtype) throw new RuntimeError("mat1 and mat2 must have the same dtype");
   const rank = input._shape.length;
   const inF = weight._shape[1];
   if (input._shape[rank - 1] !== inF) {
