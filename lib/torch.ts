@@ -35,6 +35,16 @@ import * as AG from "./autograd/api.ts";
 import { F, nn } from "./nn/nn.ts";
 import { addmm } from "./nn/functional.ts";
 import { optim } from "./optim/optim.ts";
+import { load, register_parameter_type, save } from "./serialization/checkpoint.ts";
+import { ParameterClass } from "./nn/parameter.ts";
+import { checkpointLoader } from "./torchvision/models/weights.ts";
+
+// loaded nn.Parameters come back as Parameters; pretrained weights load through torch.load
+register_parameter_type({
+  is: (t: Tensor) => t instanceof ParameterClass,
+  make: (d: Tensor, rg: boolean) => new ParameterClass(d, rg),
+});
+checkpointLoader.load = (bytes) => load(bytes) as Record<string, Tensor>;
 
 /** `torch.autograd`. */
 export const autograd = {
@@ -165,6 +175,9 @@ export const torch = {
   addmm,
   nn,
   optim,
+  save,
+  load,
+  serialization: { register_parameter_type },
   // autograd
   autograd,
   no_grad: GM.no_grad,
