@@ -6,7 +6,7 @@
 import { RuntimeError, TorchTypeError } from "../errors.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { Size } from "../tensor/size.ts";
-import { type Edge, edgeOf, type GradHook, type Node } from "./node.ts";
+import { type Edge, edgeOf, type GradHook, type Node, retainGradHook } from "./node.ts";
 import { rootEdge, runBackward } from "./engine.ts";
 import { no_grad } from "./grad_mode.ts";
 
@@ -104,10 +104,7 @@ export function retain_grad(t: Tensor): void {
   if (!t._requires_grad) throw new RuntimeError("can't retain_grad on Tensor that has requires_grad=False");
   if (t.grad_fn === null || t._retains_grad) return;
   t._retains_grad = true;
-  (t.grad_fn as Node)._addHook(t._output_nr, (g) => {
-    // accumulates like a leaf's .grad
-    t._grad = t._grad === null ? g.detach().clone() : t._grad.add(g.detach());
-  });
+  retainGradHook(t);
 }
 
 /** `t.register_hook(fn)`: `fn(grad)` may return a replacement gradient. */
@@ -141,11 +138,11 @@ export function graph(t: Tensor): string {
   const seen = new Set<Node>();
   const walk = (node: Node, prefix: string, last: boolean, top: boolean) => {
     const shape = node._outputShapes[0];
-    const isAcc = node.name() === "AccumulateGrad";
+    const isAcc = node._name === "AccumulateGrad";
     const v = (node as Node & { variable?: Tensor }).variable;
     const label = isAcc && v
       ? `AccumulateGrad  -> leaf ${Size.from_(v._shape)}, gets .grad`
-      : `${node.name()}${shape ? `  ${Size.from_(shape)}` : ""}`;
+      : `${node._name}${shape ? `  ${Size.from_(shape)}` : ""}`;
     const again = seen.has(node);
     lines.push(top ? label : `${prefix}${last ? "└─ " : "├─ "}${label}${again ? "  (shown above)" : ""}`);
     if (again) return;

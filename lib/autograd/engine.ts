@@ -68,6 +68,9 @@ function walk(roots: [Edge, Tensor][], opts: RunOptions): (Tensor | null)[] {
   for (const [[n, nr], g] of roots) if (n) add(n, nr, g);
   const captures = opts.capture ?? null;
   const captured: (Tensor | null)[] = captures ? captures.map(() => null) : [];
+  // autograd.grad runs only the nodes between the roots and the inputs (as PyTorch): the
+  // rest of the graph keeps its saved tensors for a later backward
+  const runs = captures ? leadingTo(roots, captures) : null;
   // 3. run ready nodes, latest first (PyTorch's order)
   const ready: Node[] = [];
   for (const n of seen) if (!deps.get(n)) ready.push(n);
@@ -85,6 +88,8 @@ function walk(roots: [Edge, Tensor][], opts: RunOptions): (Tensor | null)[] {
     }
     if (node instanceof AccumulateGrad) {
       if (!captures && grads[0]) accumulate(node.variable, grads[0], opts.create_graph);
+    } else if (runs && !runs.has(node)) {
+      continue; // not on the way to an input of autograd.grad: neither run nor freed
     } else {
       // a node that got no gradient at all passes none on
       const inputs = grads.some((g) => g !== null) ? node._apply(grads) : [];
@@ -105,6 +110,31 @@ function walk(roots: [Edge, Tensor][], opts: RunOptions): (Tensor | null)[] {
     if (!opts.retain_graph) node._release();
   }
   return captured;
+}
+
+/** The nodes that must run for the gradients of `captures`: those with a captured node below them. */
+function leadingTo(roots: [Edge, Tensor][], captures: Edge[]): Set<Node> {
+  const target = new Set(captures.map(([n]) => n).filter((n) => n !== null) as Node[]);
+  const leads = new Map<Node, boolean>();
+  const visit = (start: Node): void => {
+    // iterative post-order: a node leads to a target when one of its next nodes is or leads to one
+    const stack: [Node, boolean][] = [[start, false]];
+    while (stack.length) {
+      const [n, done] = stack.pop()!;
+      if (done) {
+        leads.set(n, n.next_functions.some(([m]) => m !== null && (target.has(m) || leads.get(m) === true)));
+        continue;
+      }
+      if (leads.has(n)) continue;
+      leads.set(n, false);
+      stack.push([n, true]);
+      for (const [m] of n.next_functions) if (m && !leads.has(m)) stack.push([m, false]);
+    }
+  };
+  for (const [[n]] of roots) if (n) visit(n);
+  const out = new Set<Node>();
+  for (const [n, lead] of leads) if (lead) out.add(n);
+  return out;
 }
 
 /** Tensor hooks and retain_grad on the gradients flowing into a node's outputs. */

@@ -11,11 +11,21 @@ import { RuntimeError } from "../errors.ts";
 import { readAs, run, wrap } from "../tensor/dispatch.ts";
 import { Tensor, type TensorLike } from "../tensor/tensor.ts";
 import { gradMode } from "./grad_mode.ts";
-import { edgeOf, Node, record } from "./node.ts";
+import { type BackwardFn, edgeOf, moveRetainGrad, Node, record } from "./node.ts";
 
 /** PyTorch's checks before an in-place op. */
 export function checkInPlace(self: Tensor): void {
   if (!gradMode.enabled) return;
+  if (self._noGradView) {
+    throw new RuntimeError(
+      "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked).",
+    );
+  }
+  if (self._multiOutputOf && self._requires_grad) {
+    throw new RuntimeError(
+      `Output ${self._output_nr} of ${self._multiOutputOf.name()} is a view and is being modified inplace. This view is the output of a function that returns multiple views. Such functions do not allow the output views to be modified inplace. You should replace the inplace operation by an out-of-place one.`,
+    );
+  }
   if (self._requires_grad && self.grad_fn === null) {
     throw new RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.");
   }
@@ -48,7 +58,13 @@ export function applyInPlace(self: Tensor, compute: (old: Tensor) => Tensor): Te
   const input = tracking ? snapshot(self) : self;
   const r = compute(input);
   run("inplace", () => self._write(readAs(r, self.dtype), false));
-  if (tracking && r.grad_fn && self.dtype.is_floating_point) rebase(self, r);
+  if (tracking && r.grad_fn && self.dtype.is_floating_point) {
+    rebase(self, r);
+    // a result the node saved is self from now on (its version counter included)
+    (r.grad_fn as Node)._resaveAs(r, self);
+    moveRetainGrad(self);
+    if (self._base) moveRetainGrad(self._base);
+  }
   return self;
 }
 
@@ -101,7 +117,10 @@ class CopySlices extends Node {
 /**
  * A tensor shaped like `old` holding `src` (broadcast, cast), recording a
  * node whose gradient is zero for the old value and flows to `src`:
- * the differentiable core of `copy_`, `fill_`, index assignment.
+ * the differentiable core of `copy_`, `fill_`, `zero_`, index assignment.
+ * A plain-number `src` is an input of the node only where PyTorch's node
+ * has it as one (`CopyBackwards` wraps it in a tensor; `FillBackward2`,
+ * `ZeroBackward0` and the random fills take none).
  */
 export function overwrite(old: Tensor, src: TensorLike, node: string): Tensor {
   const out = run(node, () => {
@@ -116,11 +135,13 @@ export function overwrite(old: Tensor, src: TensorLike, node: string): Tensor {
     gradMode.enabled && out.dtype.is_floating_point &&
     (old._requires_grad || (src instanceof Tensor && src._requires_grad))
   ) {
-    const shape = old._shape.slice();
-    record(node, [old, src], out, (gs, _s, needs) => [
-      needs[0] ? Tensor._zerosLike(shape, gs[0]!) : null,
-      needs[1] ? gs[0] : null,
-    ]);
+    const inputs = node === "CopyBackwards" || node === "FillBackward3" ? [old, src] : [old];
+    record(node, inputs, out, overwriteGrad(old._shape.slice()));
   }
   return out;
+}
+
+/** The backward of an overwrite (made here so that it holds neither the old value nor the source). */
+function overwriteGrad(shape: number[]): BackwardFn {
+  return (gs, _s, needs) => [needs[0] ? Tensor._zerosLike(shape, gs[0]!) : null, needs[1] ? gs[0] : null];
 }

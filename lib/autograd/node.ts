@@ -25,23 +25,31 @@ export interface InputMeta {
 
 let sequence = 0;
 
+/** Nodes that are hand-written C++ classes in PyTorch (their `name()` is namespaced). */
+const CPP_NODES = new Set(["AccumulateGrad", "CopySlices", "CopyBackwards"]);
+
 /** A hook on the gradient flowing into a node output (tensor hooks, retain_grad). */
 export type GradHook = (grad: Tensor) => Tensor | void | undefined;
 
 /** A saved tensor and the version it had when saved. */
 class SavedTensor {
   readonly version: number;
-  /** Name of the node that made it and its output index, for the error message. */
+  /**
+   * For a saved output of the node: that node's name and the output index
+   * (PyTorch names the node that made it even after later in-place ops).
+   */
   readonly maker: [string, number] | null;
-  constructor(readonly tensor: Tensor) {
+  constructor(readonly tensor: Tensor, isOutput: boolean, maker?: [string, number]) {
     this.version = tensor._version;
-    this.maker = tensor.grad_fn ? [tensor.grad_fn.name(), tensor._output_nr] : null;
+    this.maker = maker ?? (isOutput && tensor.grad_fn ? [tensor.grad_fn.name(), tensor._output_nr] : null);
   }
   unpack(): Tensor {
     const t = this.tensor;
     if (t._version !== this.version) {
       const what = `[${legacyType(t)} [${t._shape.join(", ")}]]`;
-      const made = this.maker ? `, which is output ${this.maker[1]} of ${this.maker[0]},` : "";
+      // a saved input is named by the node that made its current value
+      const maker = this.maker ?? (t.grad_fn ? [t.grad_fn.name(), t._output_nr] : null);
+      const made = maker ? `, which is output ${maker[1]} of ${maker[0]},` : "";
       throw new RuntimeError(
         `one of the variables needed for gradient computation has been modified by an inplace operation: ${what}${made} is at version ${t._version}; expected version ${this.version} instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).`,
       );
@@ -81,9 +89,13 @@ export class Node {
     this._seq = sequence++;
   }
 
-  /** PyTorch's node name, e.g. `MulBackward0`. */
+  /**
+   * PyTorch's node name, e.g. `MulBackward0`; the nodes PyTorch writes in C++
+   * by hand carry their namespace (`torch::autograd::AccumulateGrad`), as
+   * PyTorch's `name()` shows them. The printed forms use the short name.
+   */
   name(): string {
-    return this._name;
+    return CPP_NODES.has(this._name) ? `torch::autograd::${this._name}` : this._name;
   }
 
   /** `<MulBackward0 object>` */
@@ -96,12 +108,23 @@ export class Node {
     return this.toString();
   }
 
-  /** Saves tensors for backward (remembering their versions). */
-  _save(tensors: Tensor[]): void {
+  /** Saves tensors for backward (remembering their versions); `outputs` are the node's own results. */
+  _save(tensors: Tensor[], outputs: readonly (Tensor | null)[] = []): void {
     if (tensors.length) {
-      this._saved = tensors.map((t) => new SavedTensor(t));
+      this._saved = tensors.map((t) => new SavedTensor(t, outputs.includes(t)));
       this._savesSomething = true;
     }
+  }
+
+  /**
+   * After an in-place op wrote `result` into `self` and rebased `self` onto
+   * this node: the saved result is `self` now (same storage and version
+   * counter), so a later in-place change of `self` is caught, as in PyTorch.
+   */
+  _resaveAs(result: Tensor, self: Tensor): void {
+    if (!this._saved) return;
+    const maker: [string, number] = [this.name(), result._output_nr];
+    this._saved = this._saved.map((s) => (s.tensor === result ? new SavedTensor(self, true, maker) : s));
   }
 
   /** Unpacks the saved tensors, with PyTorch's errors when freed or modified. */
@@ -183,6 +206,8 @@ function isReq(x: unknown): boolean {
 /** The edge a gradient for `t` flows into. */
 export function edgeOf(t: Tensor): Edge {
   if (t.grad_fn) return [t.grad_fn as Node, t._output_nr];
+  // a view made under no_grad of a tensor that requires grad: no gradient flows through it
+  if (t._noGradView) return [null, 0];
   if (t._requires_grad) return [accumulatorOf(t), 0];
   return [null, 0];
 }
@@ -228,6 +253,25 @@ export function record(
     }
   });
   // saved after the outputs point at the node, so an error can name it
-  node._save(save);
+  node._save(save, outs);
   return node;
+}
+
+const retained = new WeakMap<Tensor, () => void>();
+
+/** `retain_grad()`'s hook: keeps `.grad` of a non-leaf, accumulating like a leaf's. */
+export function retainGradHook(t: Tensor): void {
+  const node = t.grad_fn as Node;
+  const remove = node._addHook(t._output_nr, (g) => {
+    t._grad = t._grad === null ? g.detach().clone() : t._grad.add(g.detach());
+  });
+  retained.set(t, remove);
+}
+
+/** After an in-place op rebased `t`: its `.grad` follows the new value (PyTorch's retains_grad semantics). */
+export function moveRetainGrad(t: Tensor): void {
+  const remove = retained.get(t);
+  if (!remove || !t.grad_fn) return;
+  remove();
+  retainGradHook(t);
 }

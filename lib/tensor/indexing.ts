@@ -15,7 +15,7 @@ import { expand } from "./shape.ts";
 import { temp } from "./storage.ts";
 import { Tensor, type TensorLike } from "./tensor.ts";
 import { viewOp } from "./shape.ts";
-import { needsGrad, record } from "../autograd/node.ts";
+import { type BackwardFn, needsGrad, record } from "../autograd/node.ts";
 import { gradMode } from "../autograd/grad_mode.ts";
 import { applyInPlace, overwrite } from "../autograd/inplace.ts";
 
@@ -171,6 +171,8 @@ function applyBasic(x: Tensor, items: IndexItem[]): Applied {
   }
   // the basic part is a view; tensor items are applied to it afterwards
   const basic = items.map((it) => (it instanceof Tensor ? SLICE_ALL : it));
+  // with tensor items and nothing else but `...`, PyTorch indexes the tensor itself (no view node)
+  if (adv.length > 0 && items.every((it) => it instanceof Tensor || it === "...")) return { view: x, adv };
   const view = viewOp(x, shape, strides, offset, viewNode(items), (t) => applyBasic(t, basic).view);
   return { view, adv };
 }
@@ -330,29 +332,63 @@ export function getitem(x: Tensor, items: IndexItem[]): Tensor {
     return wrap(tf.reshape(temp(tf.gather(flat, idx)), shape), x.dtype, x.device);
   });
   if (needsGrad(view) && out.dtype.is_floating_point) {
-    const vs = view._shape.slice();
-    record("IndexBackward0", [view], out, (gs) => [scatterAdd(vs, pos, gs[0]!)]);
+    record("IndexBackward0", [view], out, indexGrad(view._shape, pos));
   }
   return out;
 }
 
-/** Zeros of `shape` with `g`'s values added at flat positions `pos` (repeats add up). */
+// Backward formulas come from these factories, not from closures inside the ops, whose scope
+// also holds the ops' input tensors (a closure there would pin them after backward).
+
+/** IndexBackward0: the gradient scattered (added) into zeros of the indexed shape. */
+function indexGrad(shape: readonly number[], pos: Int32Array): BackwardFn {
+  const s = shape.slice();
+  return (gs) => [scatterAdd(s, pos, gs[0]!)];
+}
+
+/** The backward of scatterAdd: a gather. */
+function gatherGrad(shape: readonly number[], pos: Int32Array): BackwardFn {
+  const s = shape.slice();
+  return (gs) => [gatherFlat(gs[0]!, pos, s)];
+}
+
+/** IndexPutBackward0: zeros where the values went for the old tensor, the gathered gradient for the values. */
+function indexPutGrad(oldShape: readonly number[], pos: Int32Array, shape: number[]): BackwardFn {
+  const oshape = oldShape.slice();
+  return (gs, _s, needs) => {
+    const g = gs[0]!;
+    const gOld = needs[0] ? indexPut(g, pos, shape, 0) : null;
+    const gVal = needs[1] ? gatherFlat(g, pos, shape) : null;
+    return [gOld ? gOld.reshape(oshape) : null, gVal];
+  };
+}
+
+/**
+ * Zeros of `shape` with `g`'s values added at flat positions `pos` (repeats
+ * add up): IndexBackward0's formula, itself differentiable (its gradient
+ * gathers) so that create_graph reaches through indexing.
+ */
 function scatterAdd(shape: number[], pos: Int32Array, g: Tensor): Tensor {
-  return run("index_backward", () => {
+  const out = run("index_backward", () => {
     const n = shape.reduce((a, b) => a * b, 1);
     const idx = temp(tf.tensor2d(pos, [pos.length, 1], "int32"));
     const upd = temp(tf.reshape(g._read(), [pos.length]));
     return wrap(tf.reshape(temp(tf.scatterND(idx, upd, [n])), shape), g.dtype, g.device);
   });
+  // PyTorch's index backward is _index_put_impl_(zeros, indices, grad, accumulate=True)
+  if (needsGrad(g)) record("IndexPutImplBackward0", [g], out, gatherGrad(g._shape, pos));
+  return out;
 }
 
 /** `t[items] = value`: writes through the view (or scatters for tensor indices). */
 export function setitem(x: Tensor, items: IndexItem[], value: TensorLike): void {
-  checkInPlace(x);
   if (!(value instanceof Tensor) && typeof value !== "number" && typeof value !== "boolean") {
+    checkInPlace(x);
     throw new TorchTypeError(`can't assign a ${typeof value} to a ${x.dtype} tensor`);
   }
   const { view, adv } = applyBasic(x, items);
+  // PyTorch writes into the indexed view (`x[0] = 5` on a leaf: "a view of a leaf Variable …")
+  checkInPlace(view);
   // basic indexing copies (any dtype converts, as copy_); index_put_ wants the same dtype
   if (adv.length > 0 && value instanceof Tensor && value.dtype !== x.dtype) {
     throw new RuntimeError(
@@ -429,24 +465,20 @@ function indexPut(old: Tensor, pos: Int32Array, shape: number[], value: TensorLi
     return wrap(tf.reshape(upd, old._shape), old.dtype, old.device);
   });
   if (needsGrad(old, value) && out.dtype.is_floating_point) {
-    const oshape = old._shape.slice();
-    record("IndexPutBackward0", [old, value], out, (gs, _s, needs) => {
-      const g = gs[0]!;
-      const gOld = needs[0] ? indexPut(g, pos, shape, 0) : null;
-      const gVal = needs[1] ? gatherFlat(g, pos, shape) : null;
-      return [gOld ? gOld.reshape(oshape) : null, gVal];
-    });
+    record("IndexPutBackward0", [old, value], out, indexPutGrad(old._shape, pos, shape));
   }
   return out;
 }
 
-/** `g`'s elements at flat positions `pos`, shaped `shape`. */
+/** `g`'s elements at flat positions `pos`, shaped `shape` (differentiable: its gradient scatters back). */
 function gatherFlat(g: Tensor, pos: Int32Array, shape: number[]): Tensor {
-  return run("index", () => {
+  const out = run("index", () => {
     const flat = temp(tf.reshape(g._read(), [g.numel()]));
     const idx = temp(tf.tensor1d(pos, "int32"));
     return wrap(tf.reshape(temp(tf.gather(flat, idx)), shape), g.dtype, g.device);
   });
+  if (needsGrad(g)) record("IndexBackward0", [g], out, indexGrad(g._shape, pos));
+  return out;
 }
 
 function broadcastInto(src: number[], dst: number[]): void {

@@ -95,7 +95,7 @@ export function type_(x: Tensor, dt?: dtype | string): Tensor | string {
 // ---- in-place fills ------------------------------------------------------------------------
 
 /** `fill_(value)`. */
-export function fill_(x: Tensor, value: TensorLike): Tensor {
+export function fill_(x: Tensor, value: TensorLike, node?: string): Tensor {
   checkInPlace(x);
   if (value instanceof Tensor && value._shape.length !== 0) {
     throw new RuntimeError(
@@ -103,7 +103,9 @@ export function fill_(x: Tensor, value: TensorLike): Tensor {
     );
   }
   if (gradMode.enabled && (x._requires_grad || (value instanceof Tensor && value._requires_grad))) {
-    return applyInPlace(x, (old) => overwrite(old, value, "FillBackward0"));
+    // PyTorch's nodes: fill_.Scalar, fill_.Tensor, zero_
+    const name = node ?? (value instanceof Tensor ? "FillBackward3" : "FillBackward2");
+    return applyInPlace(x, (old) => overwrite(old, value, name));
   }
   const v = value instanceof Tensor ? (value.item() as number) : value;
   return run("fill_", () => {
@@ -115,7 +117,7 @@ export function fill_(x: Tensor, value: TensorLike): Tensor {
 
 /** `zero_()`. */
 export function zero_(x: Tensor): Tensor {
-  return fill_(x, 0);
+  return fill_(x, 0, "ZeroBackward0");
 }
 
 /** `copy_(src)`: broadcasts and converts src into x. */
@@ -142,11 +144,11 @@ export function copy_(x: Tensor, src: Tensor): Tensor {
   });
 }
 
-function randomFill(x: Tensor, values: ArrayLike<number>): Tensor {
+function randomFill(x: Tensor, values: ArrayLike<number>, node: string): Tensor {
   checkInPlace(x);
   const t = fromValues(values, [...x._shape], x.dtype, x.device);
   if (gradMode.enabled && x._requires_grad) {
-    return applyInPlace(x, (old) => overwrite(old, t, "FillBackward0"));
+    return applyInPlace(x, (old) => overwrite(old, t, node));
   }
   return run("random_", () => {
     x._write(t._read(), false);
@@ -168,7 +170,7 @@ export function uniform_(x: Tensor, ...args: unknown[]): Tensor {
     throw new RuntimeError(`uniform_ expects to return a [from, to) range, but found from=${lo} > to=${hi}`);
   }
   const g = (kw.generator as Generator | undefined) ?? default_generator;
-  return randomFill(x, g.uniform(x.numel(), lo, hi));
+  return randomFill(x, g.uniform(x.numel(), lo, hi), "UniformBackward0");
 }
 
 /** `normal_(mean=0, std=1)`: PyTorch's stream. */
@@ -178,7 +180,7 @@ export function normal_(x: Tensor, ...args: unknown[]): Tensor {
   const std = (a[1] ?? kw.std ?? 1) as number;
   if (std < 0) throw new RuntimeError(`normal expects std >= 0.0, but found std ${std}`);
   const g = (kw.generator as Generator | undefined) ?? default_generator;
-  return randomFill(x, g.normal(x.numel(), mean, std));
+  return randomFill(x, g.normal(x.numel(), mean, std), "NormalBackward0");
 }
 
 /** `random_(from, to)`. */
@@ -189,12 +191,14 @@ export function random_(x: Tensor, ...args: unknown[]): Tensor {
   if (a.length >= 2) [lo, hi] = a as number[];
   else hi = (a[0] as number) ?? 2 ** 24;
   const g = (kw.generator as Generator | undefined) ?? default_generator;
-  return randomFill(x, g.random_(x.numel(), lo, hi));
+  // random_(from, to), random_(to), random_()
+  const node = a.length >= 2 ? "RandomBackward0" : a.length === 1 ? "RandomBackward1" : "RandomBackward2";
+  return randomFill(x, g.random_(x.numel(), lo, hi), node);
 }
 
 /** `bernoulli_(p)`: seeded and reproducible (not PyTorch's MKL stream). */
 export function bernoulli_(x: Tensor, p: number = 0.5): Tensor {
-  return randomFill(x, default_generator.bernoulli(x.numel(), p));
+  return randomFill(x, default_generator.bernoulli(x.numel(), p), "BernoulliBackward2");
 }
 
 // ---- comparisons of whole tensors -----------------------------------------------------------

@@ -24,7 +24,7 @@ import {
 import { broadcastShapes } from "./geometry.ts";
 import { temp } from "./storage.ts";
 import { Tensor, type TensorLike } from "./tensor.ts";
-import { needsGrad, record } from "../autograd/node.ts";
+import { type BackwardFn, needsGrad, record } from "../autograd/node.ts";
 import { applyInPlace, checkInPlace } from "../autograd/inplace.ts";
 
 type Kernel2 = (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
@@ -54,6 +54,12 @@ interface BinarySpec {
   node?: string;
   /** Which operands backward reads (saved with their versions). */
   saves?: ("a" | "b" | "out")[];
+  /**
+   * A saved value that only one derivative reads is saved only when that
+   * operand (0: a, 1: b) needs a gradient, as PyTorch's generated code does:
+   * so `b = a * 2; a.add_(1); b.backward()` works.
+   */
+  savedFor?: Partial<Record<"a" | "b" | "out", 0 | 1>>;
   grad?: Grad2;
 }
 
@@ -85,6 +91,7 @@ export const BINARY: Record<string, BinarySpec> = {
     bool: "and",
     node: "MulBackward0",
     saves: ["a", "b"],
+    savedFor: { a: 1, b: 0 },
     grad: (g, s, _kw, n) => [n[0] ? g.mul(s.b) : null, n[1] ? g.mul(s.a) : null],
   },
   div: {
@@ -92,6 +99,7 @@ export const BINARY: Record<string, BinarySpec> = {
     kind: "float",
     node: "DivBackward0",
     saves: ["a", "b"],
+    savedFor: { a: 1 },
     grad: (g, s, _kw, n) => [
       n[0] ? g.div(s.b) : null,
       n[1] ? g.neg().mul(s.a).div(T(s.b).mul(s.b)) : null,
@@ -102,6 +110,7 @@ export const BINARY: Record<string, BinarySpec> = {
     kind: "float",
     node: "DivBackward0",
     saves: ["a", "b"],
+    savedFor: { a: 1 },
     grad: (g, s, _kw, n) => [
       n[0] ? g.div(s.b) : null,
       n[1] ? g.neg().mul(s.a).div(T(s.b).mul(s.b)) : null,
@@ -112,6 +121,7 @@ export const BINARY: Record<string, BinarySpec> = {
     kind: "arith",
     node: "PowBackward1",
     saves: ["a", "b", "out"],
+    savedFor: { out: 1 },
     grad: (g, s, _kw, n) => {
       if (!(s.b instanceof Tensor)) {
         const e = s.b as number;
@@ -144,6 +154,7 @@ export const BINARY: Record<string, BinarySpec> = {
     kind: "arith",
     node: "RemainderBackward0",
     saves: ["a", "b"],
+    savedFor: { a: 1, b: 1 },
     grad: (g, s, _kw, n) => [g, n[1] ? g.neg().mul(divOf(s.a, s.b, "floor")) : null],
   },
   fmod: {
@@ -151,6 +162,7 @@ export const BINARY: Record<string, BinarySpec> = {
     kind: "arith",
     node: "FmodBackward0",
     saves: ["a", "b"],
+    savedFor: { a: 1, b: 1 },
     grad: (g, s, _kw, n) => [g, n[1] ? g.neg().mul(divOf(s.a, s.b, "trunc")) : null],
   },
   atan2: {
@@ -291,6 +303,14 @@ function shapeOf(x: TensorLike): number[] {
 
 /** Runs a binary op (out of place), recording its node when an operand requires grad. */
 export function binary(name: string, a: TensorLike, b: TensorLike, kw: Kw = {}): Tensor {
+  if (
+    (name === "div" || name === "true_divide") && !(a instanceof Tensor) && b instanceof Tensor &&
+    kw.rounding_mode == null && b.dtype.is_floating_point && needsGrad(b)
+  ) {
+    // Python's `2 / x` is `x.reciprocal() * 2`: PyTorch's graph shows both nodes
+    checkOperand(name, a);
+    return binary("mul", unary("reciprocal", b), a);
+  }
   const out = binaryForward(name, a, b, kw);
   const spec = BINARY[name];
   if (spec.grad && out.dtype.is_floating_point && needsGrad(a, b)) recordBinary(name, spec, a, b, out, kw);
@@ -308,9 +328,11 @@ function recordBinary(
   const saves = spec.saves ?? [];
   const save: Tensor[] = [];
   const slots: ("a" | "b" | "out")[] = [];
+  const needs = [a, b].map((x) => x instanceof Tensor && x._requires_grad);
   for (const k of saves) {
     const v = k === "a" ? a : k === "b" ? b : out;
-    if (v instanceof Tensor) {
+    const only = spec.savedFor?.[k];
+    if (v instanceof Tensor && (only === undefined || needs[only])) {
       save.push(v);
       slots.push(k);
     }
@@ -318,20 +340,44 @@ function recordBinary(
   // plain-number operands are kept as values, not saved tensors
   const plainA = a instanceof Tensor ? null : a;
   const plainB = b instanceof Tensor ? null : b;
+  // PyTorch's overload decides the node and its inputs: a Scalar operand of a
+  // Scalar overload is no input at all; `2 + x` / `2 * x` run as x.add(2) / x.mul(2)
   let node = spec.node!;
-  if (name === "pow" && !(b instanceof Tensor)) node = "PowBackward0";
-  if (name === "sub" && !(a instanceof Tensor)) node = "RsubBackward1";
-  if ((name === "div" || name === "true_divide") && !(a instanceof Tensor)) node = "MulBackward0";
-  const grad = spec.grad!;
-  record(node, [a, b], out, (grads, saved, needs) => {
+  let order = [0, 1];
+  const ta = a instanceof Tensor;
+  const tb = b instanceof Tensor;
+  if (name === "pow") {
+    [node, order] = !tb ? ["PowBackward0", [0]] : !ta ? ["PowBackward2", [1]] : ["PowBackward1", order];
+  } else if (name === "sub" && !ta) [node, order] = ["RsubBackward1", [1]];
+  else if ((name === "remainder" || name === "fmod") && ta) {
+    node = node.replace("Backward0", tb ? "Backward1" : "Backward0");
+    if (!tb) order = [0];
+  } else if ((name === "add" || name === "mul") && !ta) order = [1, 0];
+  const inputs = order.length === 1 ? [order[0] === 0 ? a : b] : order[0] === 0 ? [a, b] : [b, a];
+  record(node, inputs, out, binaryGrad(spec.grad!, plainA, plainB, slots, order, kw), save);
+}
+
+/** A binary node's backward (made here, not in the op, so that it holds no operand tensor). */
+function binaryGrad(
+  grad: Grad2,
+  plainA: TensorLike | null,
+  plainB: TensorLike | null,
+  slots: ("a" | "b" | "out")[],
+  order: number[],
+  kw: Kw,
+): BackwardFn {
+  return (grads, saved, needs) => {
     const s: Saved2 = {
       a: plainA as TensorLike,
       b: plainB as TensorLike,
       out: undefined as unknown as Tensor,
     };
     slots.forEach((k, i) => (s[k] = saved[i]));
-    return grad(grads[0]!, s, kw, needs);
-  }, save);
+    const all = [false, false];
+    order.forEach((k, j) => (all[k] = needs[j]));
+    const g = grad(grads[0]!, s, kw, all);
+    return order.map((k) => g[k] ?? null);
+  };
 }
 
 function binaryForward(name: string, a: TensorLike, b: TensorLike, kw: Kw): Tensor {
@@ -718,7 +764,7 @@ export function clamp(x: Tensor, ...rest: unknown[]): Tensor {
   if (lo === null && hi === null) {
     throw new RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None");
   }
-  return run("clamp", () => {
+  const out = run("clamp", () => {
     const ops: TensorLike[] = [x];
     if (lo !== null) ops.push(lo);
     if (hi !== null) ops.push(hi);
@@ -729,6 +775,52 @@ export function clamp(x: Tensor, ...rest: unknown[]): Tensor {
     if (hi !== null) v = temp(tf.minimum(v, operand(hi, dt)));
     return wrap(tf.clone(v), dt, dev);
   });
+  if (out.dtype.is_floating_point && needsGrad(x, lo, hi)) recordClamp(x, lo, hi, out);
+  return out;
+}
+
+/** clamp's node: `ClampBackward1` for number bounds, `ClampBackward0` (x, min, max) for tensor bounds. */
+function recordClamp(x: Tensor, lo: TensorLike | null, hi: TensorLike | null, out: Tensor): void {
+  if (!(lo instanceof Tensor) && !(hi instanceof Tensor)) {
+    record("ClampBackward1", [x], out, clampGrad(lo, hi), [x]);
+    return;
+  }
+  const save = [x, ...[lo, hi].filter((b) => b instanceof Tensor)] as Tensor[];
+  record("ClampBackward0", [x, lo, hi], out, clampGrad(boundOf(lo), boundOf(hi)), save);
+}
+
+/** A clamp bound as its backward keeps it: a number, "saved" (a tensor, from the saved list) or null. */
+function boundOf(b: TensorLike | null): TensorLike | "saved" | null {
+  return b instanceof Tensor ? "saved" : b;
+}
+
+function clampGrad(lo: TensorLike | "saved" | null, hi: TensorLike | "saved" | null): BackwardFn {
+  const inside = (v: Tensor, l: TensorLike | null, h: TensorLike | null): Tensor => {
+    let m: Tensor | null = null;
+    if (l !== null) m = v.ge(l);
+    if (h !== null) m = m ? m.logical_and(v.le(h)) : v.le(h);
+    return m!;
+  };
+  return (gs, saved, n) => {
+    const g = gs[0]!;
+    const v = saved[0];
+    let k = 1;
+    const l = lo === "saved" ? saved[k++] : lo;
+    const h = hi === "saved" ? saved[k++] : hi;
+    // PyTorch's clamp_backward_min_max: a bound gets the gradient where it is the one that acts
+    const gx = n[0] ? where(inside(v, l, h), g, 0) as Tensor : null;
+    let gl: Tensor | null = null;
+    let gh: Tensor | null = null;
+    if (n[1] && l !== null) {
+      const m = v.lt(l);
+      gl = where(h !== null ? m.logical_and(binary("lt", l, h)) : m, g, 0) as Tensor;
+    }
+    if (n[2] && h !== null) {
+      const m = v.gt(h);
+      gh = where(l !== null ? m.logical_or(binary("lt", h, l)) : m, g, 0) as Tensor;
+    }
+    return [gx, gl, gh];
+  };
 }
 
 /** In-place `clamp_`. */
@@ -762,7 +854,7 @@ export function where(cond: Tensor, a?: TensorLike, b?: TensorLike): Tensor | Te
       }`,
     );
   }
-  return run("where", () => {
+  const out = run("where", () => {
     const dev = deviceOf(cond, a, b);
     const shape = broadcastShapes(broadcastShapes(cond._shape, shapeOf(a)), shapeOf(b as TensorLike));
     const dt = resultTypeOf(a, b as TensorLike);
@@ -771,6 +863,15 @@ export function where(cond: Tensor, a?: TensorLike, b?: TensorLike): Tensor | Te
     const y = temp(tf.broadcastTo(operand(b as TensorLike, dt), shape));
     return wrap(tf.where(c, x, y), dt, dev);
   });
+  // the condition is no input of the node (not differentiable)
+  if (out.dtype.is_floating_point && needsGrad(a, b)) {
+    record("WhereBackward0", [a, b], out, whereGrad, [cond]);
+  }
+  return out;
+}
+
+function whereGrad(gs: (Tensor | null)[], [c]: Tensor[], n: boolean[]): (Tensor | null)[] {
+  return [n[0] ? where(c, gs[0]!, 0) as Tensor : null, n[1] ? where(c, 0, gs[0]!) as Tensor : null];
 }
 
 /** Indices of nonzero elements, one tensor per dim. */

@@ -19,7 +19,7 @@ import {
   splitKw,
   wrap,
 } from "./dispatch.ts";
-import { binary } from "./pointwise.ts";
+import { binary, where } from "./pointwise.ts";
 import { temp } from "./storage.ts";
 import { Tensor } from "./tensor.ts";
 import { needsGrad, record } from "../autograd/node.ts";
@@ -449,7 +449,8 @@ function numelOfBatch(s: number[]): number {
 
 /** `outer(a, b)`: the outer product of two vectors. */
 export function outer(a: Tensor, b: Tensor): Tensor {
-  return binary("mul", a.unsqueeze(1), b.unsqueeze(0));
+  // PyTorch: self.reshape({self.size(0), 1}) * vec2
+  return binary("mul", a.reshape([a._shape[0], 1]), b);
 }
 
 export { float32, isKw, resultTypeOf };
@@ -504,9 +505,13 @@ export function prod(x: Tensor, ...args: unknown[]): Tensor {
   if (floatGrad(x, out)) {
     const { dims, keepdim, all } = reducedDims(x, args);
     const xs = x._shape.slice();
-    record(all ? "ProdBackward0" : "ProdBackward1", [x], out, (gs, saved) => [
-      expandBack(gs[0]!, xs, dims, keepdim).mul(prodOfOthers(saved[0], all ? null : dims[0])),
-    ], [x]);
+    record(all ? "ProdBackward0" : "ProdBackward1", [x], out, (gs, saved) => {
+      const v = saved[0];
+      const dim = all ? null : dims[0];
+      // under create_graph the product of the others must itself be differentiable
+      const others = needsGrad(v) ? prodOfOthersDiff(v, dim) : prodOfOthers(v, dim);
+      return [expandBack(gs[0]!, xs, dims, keepdim).mul(others)];
+    }, [x, out]); // PyTorch's prod_backward saves the result too
   }
   return out;
 }
@@ -521,6 +526,18 @@ function prodOfOthers(x: Tensor, dim: number | null): Tensor {
     const after = temp(tf.cumprod(v, axis, true, true));
     return wrap(tf.reshape(temp(tf.mul(before, after)), x._shape), x.dtype, x.device);
   });
+}
+
+/**
+ * `prodOfOthers` from differentiable ops: row k of an (n, n) matrix holds the
+ * elements with the k-th replaced by 1, and its product is taken.
+ */
+function prodOfOthersDiff(x: Tensor, dim: number | null): Tensor {
+  const v = dim === null ? x.reshape([x.numel()]) : x.transpose(dim, -1);
+  const n = v._shape[v._shape.length - 1];
+  const eye = run("eye", () => wrap(tf.eye(n), float32, x.device));
+  const others = prod(v.unsqueeze(-2).mul(eye.neg().add(1)).add(eye), -1);
+  return dim === null ? others.reshape(x._shape) : others.transpose(dim, -1);
 }
 
 function momentsBackward(name: string, x: Tensor, out: Tensor, args: unknown[], root: boolean): void {
@@ -545,8 +562,11 @@ function momentsBackward(name: string, x: Tensor, out: Tensor, args: unknown[], 
     const centered = xv.sub(xv.mean(axes, true));
     const g = expandBack(gs[0]!, xs, axes, keepdim);
     if (!root) return [g.mul(centered).mul(2 / Math.max(n - correction, 0))];
-    return [g.mul(centered).div(expandBack(o, xs, axes, keepdim).mul(Math.max(n - correction, 0)))];
-  }, [x, out]);
+    // PyTorch masks the gradient to 0 where the std is 0 (instead of 0/0)
+    const oe = expandBack(o, xs, axes, keepdim);
+    const r = g.mul(centered).div(oe.mul(Math.max(n - correction, 0)));
+    return [where(oe.eq(0), 0, r) as Tensor];
+  }, root ? [x, out] : [x]); // var's backward reads only the input
 }
 
 /** `var(dim?, {correction=1, unbiased, keepdim})`. */
@@ -593,8 +613,8 @@ function extremeAutograd(
     const d = x._dim((a[0] ?? kw.dim) as number);
     const keepdim = Boolean(a[1] ?? kw.keepdim ?? false);
     const xs = x._shape.slice();
-    const idx = r.indices;
-    record(kind === "max" ? "MaxBackward0" : "MinBackward0", [x], [r.values, null], (gs) => {
+    // the indices are saved (and freed after backward), as PyTorch saves them
+    record(kind === "max" ? "MaxBackward0" : "MinBackward0", [x], [r.values, null], (gs, [idx]) => {
       // one-hot at the winning index along d
       const pos = keepdim ? idx : idx.unsqueeze(d);
       const shape = xs.map((n, i) => (i === d ? n : 1));
@@ -602,7 +622,7 @@ function extremeAutograd(
       const hit = ar.eq(pos).float();
       const g = keepdim ? gs[0]! : gs[0]!.unsqueeze(d);
       return [g.mul(hit)];
-    });
+    }, [r.indices]);
   }
   return r;
 }
@@ -643,10 +663,11 @@ export function amin(x: Tensor, ...args: unknown[]): Tensor {
 export function mm(a: Tensor, b: Tensor): Tensor {
   const out = mmFwd(a, b);
   if (out.dtype.is_floating_point && needsGrad(a, b)) {
-    record("MmBackward0", [a, b], out, (gs, s, n) => [
-      n[0] ? gs[0]!.mm(s[1].t()) : null,
-      n[1] ? s[0].t().mm(gs[0]!) : null,
-    ], [a, b]);
+    const [save, unpack] = crossSave(a, b);
+    record("MmBackward0", [a, b], out, (gs, s, n) => {
+      const [A, B] = unpack(s);
+      return [n[0] ? gs[0]!.mm(B!.t()) : null, n[1] ? A!.t().mm(gs[0]!) : null];
+    }, save);
   }
   return out;
 }
@@ -655,10 +676,11 @@ export function mm(a: Tensor, b: Tensor): Tensor {
 export function bmm(a: Tensor, b: Tensor): Tensor {
   const out = bmmFwd(a, b);
   if (out.dtype.is_floating_point && needsGrad(a, b)) {
-    record("BmmBackward0", [a, b], out, (gs, s, n) => [
-      n[0] ? gs[0]!.bmm(s[1].transpose(1, 2)) : null,
-      n[1] ? s[0].transpose(1, 2).bmm(gs[0]!) : null,
-    ], [a, b]);
+    const [save, unpack] = crossSave(a, b);
+    record("BmmBackward0", [a, b], out, (gs, s, n) => {
+      const [A, B] = unpack(s);
+      return [n[0] ? gs[0]!.bmm(B!.transpose(1, 2)) : null, n[1] ? A!.transpose(1, 2).bmm(gs[0]!) : null];
+    }, save);
   }
   return out;
 }
@@ -667,10 +689,11 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
 export function dot(a: Tensor, b: Tensor): Tensor {
   const out = dotFwd(a, b);
   if (out.dtype.is_floating_point && needsGrad(a, b)) {
-    record("DotBackward0", [a, b], out, (gs, s, n) => [
-      n[0] ? s[1].mul(gs[0]!) : null,
-      n[1] ? s[0].mul(gs[0]!) : null,
-    ], [a, b]);
+    const [save, unpack] = crossSave(a, b);
+    record("DotBackward0", [a, b], out, (gs, s, n) => {
+      const [A, B] = unpack(s);
+      return [n[0] ? B!.mul(gs[0]!) : null, n[1] ? A!.mul(gs[0]!) : null];
+    }, save);
   }
   return out;
 }
@@ -679,10 +702,11 @@ export function dot(a: Tensor, b: Tensor): Tensor {
 export function mv(a: Tensor, v: Tensor): Tensor {
   const out = mvFwd(a, v);
   if (out.dtype.is_floating_point && needsGrad(a, v)) {
-    record("MvBackward0", [a, v], out, (gs, s, n) => [
-      n[0] ? gs[0]!.unsqueeze(1).mul(s[1].unsqueeze(0)) : null,
-      n[1] ? s[0].t().mv(gs[0]!) : null,
-    ], [a, v]);
+    const [save, unpack] = crossSave(a, v);
+    record("MvBackward0", [a, v], out, (gs, s, n) => {
+      const [A, V] = unpack(s);
+      return [n[0] ? gs[0]!.unsqueeze(1).mul(V!.unsqueeze(0)) : null, n[1] ? A!.t().mv(gs[0]!) : null];
+    }, save);
   }
   return out;
 }
@@ -695,6 +719,15 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (ra === 1 && rb === 1) return dot(a, b);
   if (ra === 2 && rb === 2) return mm(a, b);
   if (ra === 2 && rb === 1) return mv(a, b);
+  if (ra === 1 && rb === 2 && b instanceof Tensor && a._shape[0] === b._shape[0] && needsGrad(a, b)) {
+    // PyTorch: a.unsqueeze(0).mm(b).squeeze_(0), so the graph shows those nodes
+    const m = mm(a.unsqueeze(0), b);
+    if (!m.dtype.is_floating_point) return m;
+    const out = new Tensor(m._storage, [m._shape[1]], [m._strides[1]], m._offset);
+    // squeeze_.dim is SqueezeBackward4 in 2.x (SqueezeBackward3 in 1.13)
+    record("SqueezeBackward4", [m], out, (gs) => [gs[0]!.unsqueeze(0)]);
+    return out;
+  }
   const out = matmulFwd(a, b);
   if (!out.dtype.is_floating_point || !needsGrad(a, b)) return out;
   // batched: gradients of the broadcast product, summed back to each operand
@@ -703,19 +736,33 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const gshape = [...out._shape];
   if (ra === 1) gshape.splice(gshape.length - (rb === 1 ? 0 : 1), 0, 1);
   if (rb === 1) gshape.push(1);
-  const name = ra === 1 && rb === 2 ? "SqueezeBackward3" : "UnsafeViewBackward0";
+  // 2.x folds a 2-D @ N-D product into mm when the 2-D operand requires grad and
+  // transposes back with .mT().contiguous(); every other batched product ends in _unsafe_view
+  const name = ra === 2 && rb >= 3 && a._requires_grad ? "CloneBackward0" : "UnsafeViewBackward0";
   const ashape = a._shape.slice();
   const bshape = b._shape.slice();
+  const [save, unpack] = crossSave(a, b);
   record(name, [a, b], out, (gs, s, n) => {
     const g = gs[0]!.reshape(gshape);
-    const A = s[0].reshape(as);
-    const B = s[1].reshape(bs);
+    const [sa, sb] = unpack(s);
     return [
-      n[0] ? sumToShape(g.matmul(B.mT), as).reshape(ashape) : null,
-      n[1] ? sumToShape(A.mT.matmul(g), bs).reshape(bshape) : null,
+      n[0] ? sumToShape(g.matmul(sb!.reshape(bs).mT), as).reshape(ashape) : null,
+      n[1] ? sumToShape(sa!.reshape(as).mT.matmul(g), bs).reshape(bshape) : null,
     ];
-  }, [a, b]);
+  }, save);
   return out;
+}
+
+/**
+ * A product's operands, each saved only for the other one's gradient (as
+ * PyTorch does: `b = a.mm(c); a.mul_(2)` leaves b's backward intact when c
+ * needs no gradient); `unpack` gives them back (null where not saved).
+ */
+function crossSave(a: Tensor, b: Tensor): [Tensor[], (saved: Tensor[]) => [Tensor | null, Tensor | null]] {
+  const keepA = b._requires_grad;
+  const keepB = a._requires_grad;
+  const save = [...(keepA ? [a] : []), ...(keepB ? [b] : [])];
+  return [save, (s) => [keepA ? s[0] : null, keepB ? s[keepA ? 1 : 0] : null]];
 }
 
 function sumToShape(g: Tensor, shape: number[]): Tensor {

@@ -12,7 +12,7 @@ import { deviceOf, readAs, run, sizesOf, splitKw, wrap } from "./dispatch.ts";
 import { contiguousStrides, inferSize, numelOf, viewStrides } from "./geometry.ts";
 import { Tensor } from "./tensor.ts";
 import { anyNeedsGrad, needsGrad, record } from "../autograd/node.ts";
-import { no_grad } from "../autograd/grad_mode.ts";
+import { gradMode, no_grad } from "../autograd/grad_mode.ts";
 import { sumTo } from "../autograd/util.ts";
 
 /**
@@ -34,8 +34,49 @@ export function viewOp(
     const xs = x._shape.slice();
     const bw = backward ?? ((g: Tensor) => scatterInto(xs, g, op));
     record(node, [x], v, (gs) => [bw(gs[0]!)]);
-  }
+  } else noGradView(x, v);
   return v;
+}
+
+/** A view made under no_grad of a tensor that requires grad still reads requires_grad=True (as PyTorch). */
+function noGradView(x: Tensor, v: Tensor): void {
+  if (x._requires_grad && !gradMode.enabled) {
+    v._requires_grad = true;
+    v._noGradView = true;
+  }
+}
+
+/**
+ * The views `split`, `chunk` and `unbind` return: one node for all of them
+ * (outputs 0, 1, …), as PyTorch's multi-output view functions; in-place ops
+ * on them are refused while they require grad.
+ */
+function multiView(
+  x: Tensor,
+  node: string,
+  views: { shape: number[]; offset: number; op: (t: Tensor) => Tensor; drop?: number }[],
+  backward: (grads: Tensor[]) => Tensor,
+): Tensor[] {
+  const outs = views.map((p) => {
+    const strides = p.drop === undefined ? [...x._strides] : x._strides.filter((_, k) => k !== p.drop);
+    return x._viewOf(p.shape, strides, p.offset, p.op);
+  });
+  if (needsGrad(x)) {
+    const n = record(node, [x], outs, multiGrad(outs.map((o) => o._shape.slice()), backward));
+    for (const o of outs) o._multiOutputOf = n;
+  } else for (const o of outs) noGradView(x, o);
+  return outs;
+}
+
+function multiGrad(
+  shapes: number[][],
+  backward: (grads: Tensor[]) => Tensor,
+): (gs: (Tensor | null)[]) => Tensor[] {
+  return (gs) => {
+    const like = gs.find((g) => g !== null)!;
+    // outputs that got no gradient count as zeros
+    return [backward(gs.map((g, i) => g ?? Tensor._zerosLike(shapes[i], like)))];
+  };
 }
 
 /** Gradient of a view that picks part of `x`: zeros of `x`'s shape with `g` written through the view. */
@@ -71,11 +112,19 @@ export function reshape(x: Tensor, ...args: unknown[]): Tensor {
   }
   // a copy: PyTorch shows the clone under an UnsafeViewBackward0
   const c = contiguous(x);
-  const xs = c._shape.slice();
   const out = no_grad(() => view(c, shape));
   const flat = new Tensor(out._storage, out._shape, out._strides, out._offset);
-  if (needsGrad(c)) record("UnsafeViewBackward0", [c], flat, (gs) => [reshape(gs[0]!, xs)]);
+  if (needsGrad(c)) record("UnsafeViewBackward0", [c], flat, reshapeGradTo(c._shape.slice()));
   return flat;
+}
+
+// Backward formulas are made by these factories, outside the ops: a closure made inside an op
+// would share its scope with the op's other closures, which may hold the op's input tensors
+// (and so pin them after backward freed the saved ones).
+
+/** Backward of a reshape: the gradient reshaped to the input's shape. */
+function reshapeGradTo(shape: number[]): (gs: (Tensor | null)[]) => Tensor[] {
+  return (gs) => [reshape(gs[0]!, shape)];
 }
 
 /** `flatten(start_dim=0, end_dim=-1)`. */
@@ -127,9 +176,25 @@ export function squeeze(x: Tensor, dim?: number | number[]): Tensor {
   }
   const shape = x._shape.filter((_, i) => !drop.includes(i));
   const strides = x._strides.filter((_, i) => !drop.includes(i));
-  const xs = x._shape.slice();
-  const name = dim === undefined || dim === null ? "SqueezeBackward0" : "SqueezeBackward1";
-  return viewOp(x, shape, strides, x._offset, name, (t) => squeeze(t, dim), (g) => reshape(g, xs));
+  // squeeze(), squeeze(dim), squeeze(dims) (2.x's squeeze.dims)
+  const name = dim === undefined || dim === null
+    ? "SqueezeBackward0"
+    : Array.isArray(dim)
+    ? "SqueezeBackward2"
+    : "SqueezeBackward1";
+  return viewOp(x, shape, strides, x._offset, name, squeezeOp(dim), reshapeOp(x._shape.slice()));
+}
+
+function squeezeOp(dim?: number | number[]): (t: Tensor) => Tensor {
+  return (t) => squeeze(t, dim);
+}
+
+function reshapeOp(shape: number[]): (t: Tensor) => Tensor {
+  return (t) => reshape(t, shape);
+}
+
+function permuteOp(dims: number[]): (t: Tensor) => Tensor {
+  return (t) => permute(t, dims);
 }
 
 /** `permute(*dims)`. */
@@ -153,8 +218,8 @@ export function permute(x: Tensor, ...args: unknown[]): Tensor {
     dims.map((d) => x._strides[d]),
     x._offset,
     "PermuteBackward0",
-    (t) => permute(t, dims),
-    (g) => permute(g, inv),
+    permuteOp(dims),
+    permuteOp(inv),
   );
 }
 
@@ -307,7 +372,8 @@ export function narrow(
 export function split(x: Tensor, sizeOrSections: number | number[], dim = 0): Tensor[] {
   const d = x._dim(dim);
   const size = x._shape[d];
-  const out: Tensor[] = [];
+  const ranges: [number, number][] = [];
+  let node = "SplitBackward0";
   if (Array.isArray(sizeOrSections)) {
     const sum = sizeOrSections.reduce((a, b) => a + b, 0);
     if (sum !== size) {
@@ -319,22 +385,55 @@ export function split(x: Tensor, sizeOrSections: number | number[], dim = 0): Te
     }
     let s = 0;
     for (const n of sizeOrSections) {
-      out.push(narrow(x, d, s, n, "SplitWithSizesBackward0"));
+      if (n < 0) {
+        throw new RuntimeError(
+          `split_with_sizes expects split_sizes have only non-negative entries, but got split_sizes=[${
+            sizeOrSections.join(", ")
+          }]`,
+        );
+      }
+      ranges.push([s, n]);
       s += n;
     }
-    return out;
-  }
-  const step = sizeOrSections;
-  if (!Number.isInteger(step) || step <= 0) {
-    if (!(step === 0 && size === 0)) {
-      throw new RuntimeError(
-        `split_size can only be 0 if dimension size is 0, but got dimension size of ${size}`,
-      );
+    node = "SplitWithSizesBackward0";
+  } else {
+    const step = sizeOrSections;
+    if (!Number.isInteger(step) || step <= 0) {
+      if (!(step === 0 && size === 0)) {
+        throw new RuntimeError(
+          `split_size can only be 0 if dimension size is 0, but got dimension size of ${size}`,
+        );
+      }
     }
+    for (let s = 0; s < size; s += step) ranges.push([s, Math.min(step, size - s)]);
+    if (size === 0) ranges.push([0, 0]);
   }
-  for (let s = 0; s < size; s += step) out.push(narrow(x, d, s, Math.min(step, size - s), "SplitBackward0"));
-  if (size === 0) out.push(narrow(x, d, 0, 0, "SplitBackward0"));
-  return out;
+  return multiView(
+    x,
+    node,
+    ranges.map(([s, n]) => ({
+      shape: x._shape.map((v, k) => (k === d ? n : v)),
+      offset: x._offset + s * x._strides[d],
+      op: (t: Tensor) => narrow(t, d, s, n),
+    })),
+    catAll(d),
+  );
+}
+
+function catGrad(sizes: number[], d: number): (gs: (Tensor | null)[]) => Tensor[] {
+  return (gs) => split(gs[0]!, sizes, d);
+}
+
+function stackGrad(d: number): (gs: (Tensor | null)[]) => Tensor[] {
+  return (gs) => unbind(gs[0]!, d);
+}
+
+function catAll(d: number): (gs: Tensor[]) => Tensor {
+  return (gs) => cat(gs, d);
+}
+
+function stackAll(d: number): (gs: Tensor[]) => Tensor {
+  return (gs) => stack(gs, d);
 }
 
 /** `chunk(chunks, dim=0)`: views. */
@@ -348,9 +447,17 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
 /** `unbind(dim=0)`: views, one per index. */
 export function unbind(x: Tensor, dim = 0): Tensor[] {
   const d = x._dim(dim);
-  const out: Tensor[] = [];
-  for (let i = 0; i < x._shape[d]; i++) out.push(select(x, d, i, "UnbindBackward0"));
-  return out;
+  const shape = x._shape.filter((_, k) => k !== d);
+  const views = [];
+  for (let i = 0; i < x._shape[d]; i++) {
+    views.push({
+      shape,
+      offset: x._offset + i * x._strides[d],
+      op: (t: Tensor) => select(t, d, i),
+      drop: d,
+    });
+  }
+  return multiView(x, "UnbindBackward0", views, stackAll(d));
 }
 
 /** `contiguous()`: itself if row-major, else a row-major copy. */
@@ -362,16 +469,20 @@ export function contiguous(x: Tensor): Tensor {
 /** `clone()`: a copy with its own storage. */
 export function clone(x: Tensor): Tensor {
   const out = run("clone", () => wrap(tf.clone(x._read()), x.dtype, x.device));
-  if (needsGrad(x)) record("CloneBackward0", [x], out, (gs) => [gs[0]]);
+  if (needsGrad(x)) record("CloneBackward0", [x], out, passGrad);
   return out;
+}
+
+/** Backward of an identity (clone): the gradient as it is. */
+function passGrad(gs: (Tensor | null)[]): (Tensor | null)[] {
+  return [gs[0]];
 }
 
 /** `detach()`: a view sharing storage, outside autograd. */
 export function detach(x: Tensor): Tensor {
   // shares storage (and its version counter) but is not a differentiable view
-  const v = new Tensor(x._storage, [...x._shape], [...x._strides], x._offset);
-  v._base = x._base ?? x;
-  return v;
+  // (not a view for autograd: in-place ops through it never rebase x's graph)
+  return new Tensor(x._storage, [...x._shape], [...x._strides], x._offset);
 }
 
 /** `repeat(*sizes)`: tiles the tensor (a copy). */
@@ -390,18 +501,17 @@ export function repeat(x: Tensor, ...args: unknown[]): Tensor {
     v.dispose();
     return wrap(r, x.dtype, x.device);
   });
-  if (needsGrad(x)) {
-    const lead = reps.length - x._shape.length;
-    const inner = [...Array(lead).fill(1), ...x._shape];
-    const xs = x._shape.slice();
-    record("RepeatBackward0", [x], out, (gs) => {
-      // split every dim into (repeat, size) and sum the repeats away
-      const split = inner.flatMap((n, i) => [reps[i], n]);
-      const sumDims = inner.map((_, i) => 2 * i);
-      return [gs[0]!.reshape(split).sum(sumDims).reshape(xs)];
-    });
-  }
+  if (needsGrad(x)) record("RepeatBackward0", [x], out, repeatGrad(x._shape.slice(), reps));
   return out;
+}
+
+function repeatGrad(xs: number[], reps: number[]): (gs: (Tensor | null)[]) => Tensor[] {
+  const lead = reps.length - xs.length;
+  const inner = [...Array(lead).fill(1), ...xs];
+  // split every dim into (repeat, size) and sum the repeats away
+  const split = inner.flatMap((n, i) => [reps[i], n]);
+  const sumDims = inner.map((_, i) => 2 * i);
+  return (gs) => [gs[0]!.reshape(split).sum(sumDims).reshape(xs)];
 }
 
 function tensorList(name: string, xs: unknown): Tensor[] {
@@ -465,8 +575,9 @@ export function cat(tensors: Tensor[], dim: number | { dim?: number } = 0): Tens
     return wrap(vals.length === 1 ? tf.clone(vals[0]) : tf.concat(vals, d), dt, dev);
   });
   if (dt.is_floating_point && anyNeedsGrad(parts)) {
-    const sizes = parts.map((t) => t._shape[d]);
-    record("CatBackward0", parts, out, (gs) => split(gs[0]!, sizes, d));
+    const sizes: number[] = [];
+    for (const t of parts) sizes.push(t._shape[d]);
+    record("CatBackward0", parts, out, catGrad(sizes, d));
   }
   return out;
 }
@@ -490,7 +601,7 @@ export function stack(tensors: Tensor[], dim: number | { dim?: number } = 0): Te
   const d = ref._dim(d0, ref._shape.length + 1);
   const out = no_grad(() => cat(ts.map((t) => unsqueeze(t, d)), d));
   if (out.dtype.is_floating_point && anyNeedsGrad(ts)) {
-    record("StackBackward0", ts, out, (gs) => unbind(gs[0]!, d));
+    record("StackBackward0", ts, out, stackGrad(d));
   }
   return out;
 }

@@ -50,6 +50,10 @@ export class Tensor {
   _accumulator: GradFn | null = null;
   /** Set by `retain_grad()` on a non-leaf. */
   _retains_grad = false;
+  /** A view made under no_grad of a tensor that requires grad (PyTorch's NO_GRAD_MODE view). */
+  _noGradView = false;
+  /** Set on the outputs of split/chunk/unbind: the multi-output node that made them. */
+  _multiOutputOf: GradFn | null = null;
   /** For a view: re-applies the view op to a tensor shaped like the base (autograd's view replay). */
   _viewFn: ((base: Tensor) => Tensor) | null = null;
   /** Name shown by `Parameter` subclasses and the like. */
@@ -302,7 +306,9 @@ export class Tensor {
 
   /** PyTorch's `repr(t)`. */
   toString(): string {
-    const name = this.grad_fn ? this.grad_fn.name() : null;
+    // PyTorch prints the node's class name (`<CopySlices>`, not its namespaced name())
+    const fn = this.grad_fn as (GradFn & { _name?: string }) | null;
+    const name = fn ? fn._name ?? fn.name() : null;
     const text = formatTensor({
       values: this._host(),
       shape: this._shape,
@@ -320,11 +326,11 @@ export class Tensor {
     return this.toString();
   }
 
-  /** Iterates over the first dimension, as `for x in t`. */
+  /** Iterates over the first dimension, as `for x in t` (PyTorch's `iter(t.unbind(0))`). */
   *[Symbol.iterator](): IterableIterator<Tensor> {
     if (this._shape.length === 0) throw new TorchTypeError("iteration over a 0-d tensor");
-    const self = this as unknown as { select(d: number, i: number): Tensor };
-    for (let i = 0; i < this._shape[0]; i++) yield self.select(0, i);
+    const self = this as unknown as { unbind(d: number): Tensor[] };
+    yield* self.unbind(0);
   }
 }
 
