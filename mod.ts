@@ -15,6 +15,7 @@ await initEngine();
 export { torch } from "./lib/torch.ts";
 export { F, nn } from "./lib/nn/nn.ts";
 export { optim } from "./lib/optim/optim.ts";
+export { Image, imshow, torchvision } from "./lib/torchvision/mod.ts";
 export { PicklingError, SafetensorError, safetensors, UnpicklingError } from "./lib/serialization/mod.ts";
 export { Tensor } from "./lib/tensor/tensor.ts";
 export { Size } from "./lib/tensor/size.ts";

@@ -35,6 +35,8 @@ import * as AG from "./autograd/api.ts";
 import { F, nn } from "./nn/nn.ts";
 import { addmm } from "./nn/functional.ts";
 import { optim } from "./optim/optim.ts";
+import { data } from "./data/mod.ts";
+import { callable } from "./nn/callable.ts";
 import { load, register_parameter_type, save } from "./serialization/checkpoint.ts";
 import { ParameterClass } from "./nn/parameter.ts";
 import { checkpointLoader } from "./torchvision/models/weights.ts";
@@ -119,7 +121,7 @@ export const torch = {
   manual_seed: C.manual_seed,
   seed: C.seed,
   initial_seed: C.initial_seed,
-  Generator,
+  Generator: callable(Generator),
   default_generator,
   // ops
   clamp,
@@ -175,6 +177,7 @@ export const torch = {
   addmm,
   nn,
   optim,
+  utils: { data },
   save,
   load,
   serialization: { register_parameter_type },

@@ -8,12 +8,13 @@
  * @module
  */
 import { tf } from "../engine/backend.ts";
-import { NotImplementedError, RuntimeError, TorchTypeError, ValueError } from "../errors.ts";
-import { float32 } from "../tensor/dtype.ts";
-import { deviceOf, type Kw, run, scalarTypeName, splitKw, wrap } from "../tensor/dispatch.ts";
+import { RuntimeError, TorchTypeError, ValueError } from "../errors.ts";
+import { float32, int64 } from "../tensor/dtype.ts";
+import { deviceOf, isKw, type Kw, run, scalarTypeName, splitKw, wrap } from "../tensor/dispatch.ts";
 import { readView, temp } from "../tensor/storage.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { needsGrad, record } from "../autograd/node.ts";
+import { applyInPlace } from "../autograd/inplace.ts";
 import { default_generator } from "../random/generator.ts";
 import { Size } from "../tensor/size.ts";
 
@@ -111,6 +112,12 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
   }
   const wt = weight.t();
   if (rank === 2 && bias) return addmm(bias, input, wt);
+  if (bias && rank > 0 && input.is_contiguous() && bias._shape.length === 1) {
+    // PyTorch's _flatten_nd_linear: rows through addmm, then a view back
+    const lead = input._shape.slice(0, -1);
+    const rows = lead.reduce((x, y) => x * y, 1);
+    return addmm(bias, input.reshape(rows, inF), wt).view([...lead, weight._shape[0]]);
+  }
   const y = input.matmul(wt);
   return bias ? y.add(bias) : y;
 }
@@ -192,7 +199,6 @@ export function conv2d(input: Tensor, weight: Tensor, ...rest: unknown[]): Tenso
       `Calculated padded input size per channel: (${hp} x ${wp}). Kernel size: (${ekh} x ${ekw}). Kernel size can't be greater than actual input size`,
     );
   }
-  if (groups > 1) return groupedConv(input, weight, bias, stride, pad, dil, groups);
   if (bias && (bias._shape.length !== 1 || bias._shape[0] !== cout)) {
     throw new RuntimeError(
       `Given weight of size ${
@@ -202,39 +208,97 @@ export function conv2d(input: Tensor, weight: Tensor, ...rest: unknown[]): Tenso
       } instead`,
     );
   }
-  if (stride[0] > 1 && dil[0] > 1 || stride[1] > 1 && dil[1] > 1) {
-    throw new NotImplementedError(
-      "Cannot run conv2d with both stride > 1 and dilation > 1: the engine (TensorFlow.js) supports one or the other",
-    );
-  }
-  const explicit: [[number, number], [number, number], [number, number], [number, number]] = [
-    [0, 0],
-    [pad[0], pad[1]],
-    [pad[2], pad[3]],
-    [0, 0],
-  ];
+  const explicit: Explicit = [[0, 0], [pad[0], pad[1]], [pad[2], pad[3]], [0, 0]];
+  const coutG = cout / groups;
   const out = run("conv2d", () => {
     const dev = deviceOf(input, weight, bias);
     const x = temp(tf.transpose(input._read(), [0, 2, 3, 1])) as tf.Tensor4D;
     const f = temp(tf.transpose(weight._read(), [2, 3, 1, 0])) as tf.Tensor4D;
-    const y = temp(tf.fused.conv2d({
-      x,
-      filter: f,
-      strides: stride,
-      pad: explicit,
-      dilations: dil,
-      bias: bias ? bias._read() : undefined,
-    }));
+    const b = bias ? bias._read() : undefined;
+    const ys: tf.Tensor4D[] = [];
+    // grouped convolutions run one engine convolution per group
+    for (let g = 0; g < groups; g++) {
+      const xg = groups > 1 ? temp(tf.slice(x, [0, 0, 0, g * cpg], [-1, -1, -1, cpg])) : x;
+      const fg = groups > 1 ? temp(tf.slice(f, [0, 0, 0, g * coutG], [-1, -1, -1, coutG])) : f;
+      const bg = b && groups > 1 ? temp(tf.slice(b, [g * coutG], [coutG])) : b;
+      ys.push(convOnce(xg, fg, bg, stride, explicit, dil));
+    }
+    const y = groups > 1 ? temp(tf.concat(ys, 3)) : ys[0];
     return wrap(tf.transpose(y, [0, 3, 1, 2]), float32, dev);
   });
   if (needsGrad(input, weight, bias)) {
     const inShape = input._shape.slice() as [number, number, number, number];
     record("ConvolutionBackward0", [input, weight, bias], out, (gs, s, n) => {
       const [xs, ws] = s;
-      return convBackward(gs[0]!, xs, ws, inShape, stride, explicit, dil, n);
+      const g = gs[0]!;
+      if (groups === 1) return convBackward(g, xs, ws, inShape, stride, explicit, dil, n);
+      const gxs: Tensor[] = [];
+      const gws: Tensor[] = [];
+      const shapeG: [number, number, number, number] = [inShape[0], cpg, inShape[2], inShape[3]];
+      for (let k = 0; k < groups; k++) {
+        const [gx, gw] = convBackward(
+          g.narrow(1, k * coutG, coutG),
+          xs.narrow(1, k * cpg, cpg),
+          ws.narrow(0, k * coutG, coutG),
+          shapeG,
+          stride,
+          explicit,
+          dil,
+          [n[0], n[1], false],
+        );
+        if (gx) gxs.push(gx);
+        if (gw) gws.push(gw);
+      }
+      return [
+        n[0] ? Tensor_cat(gxs, 1) : null,
+        n[1] ? Tensor_cat(gws, 0) : null,
+        n[2] ? g.sum([0, 2, 3]) : null,
+      ];
     }, [input, weight]);
   }
   return out;
+}
+
+/**
+ * One engine convolution (NHWC). TensorFlow.js takes a stride or a dilation, not both: with
+ * both, the dilated convolution runs at stride 1 and every stride-th output is kept.
+ */
+function convOnce(
+  x: tf.Tensor4D,
+  f: tf.Tensor4D,
+  b: tf.Tensor | undefined,
+  stride: Pair,
+  pad: Explicit,
+  dil: Pair,
+): tf.Tensor4D {
+  const both = (stride[0] > 1 || stride[1] > 1) && (dil[0] > 1 || dil[1] > 1);
+  const y = temp(tf.fused.conv2d({
+    x,
+    filter: f,
+    strides: both ? [1, 1] : stride,
+    pad,
+    dilations: dil,
+    bias: b,
+  }));
+  if (!both) return y;
+  const [n, h1, w1, c] = y.shape;
+  return temp(tf.stridedSlice(y, [0, 0, 0, 0], [n, h1, w1, c], [1, stride[0], stride[1], 1])) as tf.Tensor4D;
+}
+
+/** A strided output's gradient spread onto the stride-1 grid (zeros between), `[N, C, h1, w1]`. */
+function spreadGrad(g: Tensor, stride: Pair, h1: number, w1: number): Tensor {
+  return run("conv2d_backward", () => {
+    const [n, c, oh, ow] = g._shape;
+    const six = temp(tf.reshape(g._read(), [n, c, oh, 1, ow, 1]));
+    const padded = temp(
+      tf.pad(six, [[0, 0], [0, 0], [0, 0], [0, stride[0] - 1], [0, 0], [0, stride[1] - 1]]),
+    );
+    const grid = temp(tf.reshape(padded, [n, c, oh * stride[0], ow * stride[1]]));
+    const hh = Math.min(h1, oh * stride[0]);
+    const ww = Math.min(w1, ow * stride[1]);
+    const cut = temp(tf.slice(grid, [0, 0, 0, 0], [n, c, hh, ww]));
+    return wrap(tf.pad(cut, [[0, 0], [0, 0], [0, h1 - hh], [0, w1 - ww]]), float32, g.device);
+  });
 }
 
 function legacy(t: Tensor): string {
@@ -255,6 +319,14 @@ function convBackward(
   needs: boolean[],
 ): (Tensor | null)[] {
   const [kh, kw] = [ws._shape[2], ws._shape[3]];
+  if ((stride[0] > 1 || stride[1] > 1) && (dil[0] > 1 || dil[1] > 1)) {
+    // run at stride 1 (see convOnce): the gradient is zero at the outputs that were dropped
+    const h1 = inShape[2] + pad[1][0] + pad[1][1] - dil[0] * (kh - 1);
+    const w1 = inShape[3] + pad[2][0] + pad[2][1] - dil[1] * (kw - 1);
+    const spread = spreadGrad(g, stride, h1, w1);
+    const r = convBackward(spread, xs, ws, inShape, [1, 1], pad, dil, [needs[0], needs[1], false]);
+    return [r[0], r[1], needs[2] ? g.sum([0, 2, 3]) : null];
+  }
   const gx = needs[0]
     ? run("conv2d_backward_input", () => {
       const gy = temp(tf.transpose(g._read(), [0, 2, 3, 1])) as tf.Tensor4D;
@@ -293,39 +365,6 @@ function dilateFilter(f: tf.Tensor4D, d: Pair): tf.Tensor4D {
   return temp(tf.reshape(z, [eh, ew, ci, co])) as tf.Tensor4D;
 }
 
-/** Grouped convolution: one convolution per group, concatenated along channels. */
-function groupedConv(
-  input: Tensor,
-  weight: Tensor,
-  bias: Tensor | null,
-  stride: Pair,
-  pad: [number, number, number, number],
-  dil: Pair,
-  groups: number,
-): Tensor {
-  const cin = input._shape[1] / groups;
-  const cout = weight._shape[0] / groups;
-  if (!Number.isInteger(cout)) throw new RuntimeError("out_channels must be divisible by groups");
-  const outs: Tensor[] = [];
-  const padding: [number, number] | string = pad[0] === pad[1] && pad[2] === pad[3]
-    ? [pad[0], pad[2]]
-    : "same";
-  for (let g = 0; g < groups; g++) {
-    outs.push(
-      conv2d(
-        input.narrow(1, g * cin, cin),
-        weight.narrow(0, g * cout, cout),
-        bias ? bias.narrow(0, g * cout, cout) : null,
-        stride,
-        padding,
-        dil,
-        1,
-      ),
-    );
-  }
-  return Tensor_cat(outs, 1);
-}
-
 let Tensor_cat: (ts: Tensor[], dim: number) => Tensor = () => {
   throw new Error("cat not wired");
 };
@@ -335,6 +374,297 @@ export function _setCat(f: (ts: Tensor[], dim: number) => Tensor): void {
 }
 
 // ---- pooling ---------------------------------------------------------------------------------
+//
+// Pools run as gathers over the input planes laid out as rows ([batch·C, H·W + 1], the last
+// column a sentinel for taps in the padding): each output's k window taps are gathered side
+// by side, then the max (the first one on ties: PyTorch's scan order) or the sum is taken
+// over them. Backward gathers too: each input position collects the gradient of the (few)
+// taps that read it. This gives PyTorch's semantics exactly (ceil_mode, padding,
+// count_include_pad, divisor_override, dilation, adaptive bins, tie-breaking,
+// return_indices) with kernels every engine backend has, all along the last axis.
+
+/** Which input position each window tap reads: `idx[o·k + t]`, `H·W` for padding. */
+interface Taps {
+  k: number;
+  oh: number;
+  ow: number;
+  idx: Int32Array;
+  /** For backward: `back[j][p]` is the j-th tap (`o·k + t`) reading input position p, else `OH·OW·k`. */
+  back: Int32Array[];
+  /** Average pools: what each window's sum is divided by. */
+  divisor: Float32Array | null;
+}
+
+const tapCache = new Map<string, Taps>();
+
+function cached(key: string, make: () => Omit<Taps, "back">, hw: number): Taps {
+  let t = tapCache.get(key);
+  if (!t) {
+    if (tapCache.size > 256) tapCache.clear();
+    const base = make();
+    t = { ...base, back: inverseTaps(base.idx, hw) };
+    tapCache.set(key, t);
+  }
+  return t;
+}
+
+/** For each input position, the taps that read it (as several gather maps). */
+function inverseTaps(idx: Int32Array, hw: number): Int32Array[] {
+  const count = new Int32Array(hw);
+  for (const p of idx) if (p < hw) count[p]++;
+  let m = 0;
+  for (const c of count) m = Math.max(m, c);
+  const none = idx.length;
+  const back = Array.from({ length: m }, () => new Int32Array(hw).fill(none));
+  count.fill(0);
+  idx.forEach((p, j) => {
+    if (p < hw) back[count[p]++][p] = j;
+  });
+  return back;
+}
+
+/** Taps of a strided, padded, dilated window (max and average pools). */
+function windowTaps(
+  h: number,
+  w: number,
+  k: Pair,
+  s: Pair,
+  p: Pair,
+  d: Pair,
+  oh: number,
+  ow: number,
+  avg: "include" | "exclude" | number | null,
+): Taps {
+  return cached([h, w, k, s, p, d, oh, ow, avg].join("|"), () => {
+    const n = k[0] * k[1];
+    const idx = new Int32Array(n * oh * ow);
+    const sentinel = h * w;
+    const divisor = avg === null ? null : new Float32Array(oh * ow);
+    for (let y = 0; y < oh; y++) {
+      for (let x = 0; x < ow; x++) {
+        const o = y * ow + x;
+        for (let a = 0; a < k[0]; a++) {
+          const iy = y * s[0] - p[0] + a * d[0];
+          for (let b = 0; b < k[1]; b++) {
+            const ix = x * s[1] - p[1] + b * d[1];
+            idx[o * n + a * k[1] + b] = iy >= 0 && iy < h && ix >= 0 && ix < w ? iy * w + ix : sentinel;
+          }
+        }
+        if (divisor) {
+          // PyTorch's avg_pool2d: the window clipped to the padded input, then to the input
+          let hs = y * s[0] - p[0];
+          let ws = x * s[1] - p[1];
+          let he = Math.min(hs + k[0], h + p[0]);
+          let we = Math.min(ws + k[1], w + p[1]);
+          const poolSize = (he - hs) * (we - ws);
+          hs = Math.max(hs, 0);
+          ws = Math.max(ws, 0);
+          he = Math.min(he, h);
+          we = Math.min(we, w);
+          divisor[o] = typeof avg === "number" ? avg : avg === "include" ? poolSize : (he - hs) * (we - ws);
+        }
+      }
+    }
+    return { k: n, oh, ow, idx, divisor };
+  }, h * w);
+}
+
+/** Taps of adaptive average pooling: bin i spans [floor(i·H/OH), ceil((i+1)·H/OH)). */
+function adaptiveTaps(h: number, w: number, oh: number, ow: number): Taps {
+  return cached(["adaptive", h, w, oh, ow].join("|"), () => {
+    const start = (i: number, o: number, n: number) => Math.floor((i * n) / o);
+    const end = (i: number, o: number, n: number) => Math.ceil(((i + 1) * n) / o);
+    let kh = 0;
+    let kw = 0;
+    for (let i = 0; i < oh; i++) kh = Math.max(kh, end(i, oh, h) - start(i, oh, h));
+    for (let j = 0; j < ow; j++) kw = Math.max(kw, end(j, ow, w) - start(j, ow, w));
+    const n = kh * kw;
+    const idx = new Int32Array(n * oh * ow);
+    const divisor = new Float32Array(oh * ow);
+    const sentinel = h * w;
+    for (let y = 0; y < oh; y++) {
+      const hs = start(y, oh, h);
+      const he = end(y, oh, h);
+      for (let x = 0; x < ow; x++) {
+        const ws = start(x, ow, w);
+        const we = end(x, ow, w);
+        const o = y * ow + x;
+        divisor[o] = (he - hs) * (we - ws);
+        for (let a = 0; a < kh; a++) {
+          for (let b = 0; b < kw; b++) {
+            const iy = hs + a;
+            const ix = ws + b;
+            idx[o * n + a * kw + b] = iy < he && ix < we ? iy * w + ix : sentinel;
+          }
+        }
+      }
+    }
+    return { k: n, oh, ow, idx, divisor };
+  }, h * w);
+}
+
+/** Where pools run: on the host for `cpu` tensors (the engine's gathers are slow there), else the engine. */
+export const _poolPath: { host: boolean } = { host: true };
+
+/**
+ * Runs a pool over the last two dims of `x` (any leading dims): "max" (with the argmax
+ * kept for backward and `return_indices`) or "avg" (sum over the taps / divisor).
+ */
+function tapPool(
+  kind: "max" | "avg",
+  x: Tensor,
+  taps: Taps,
+  name: string,
+  withIndices = false,
+): Tensor | [Tensor, Tensor] {
+  return _poolPath.host && x.device.type === "cpu"
+    ? hostPool(kind, x, taps, name, withIndices)
+    : enginePool(kind, x, taps, name, withIndices);
+}
+
+/**
+ * The pool as PyTorch's CPU kernel loops it: per plane and output, the taps in window
+ * order; max keeps the first largest value (a NaN wins), its position is the argmax.
+ */
+function hostPool(
+  kind: "max" | "avg",
+  x: Tensor,
+  taps: Taps,
+  name: string,
+  withIndices: boolean,
+): Tensor | [Tensor, Tensor] {
+  const shape = x._shape.slice();
+  const r = shape.length;
+  const hw = shape[r - 2] * shape[r - 1];
+  const lead = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+  const { k, oh, ow, idx } = taps;
+  const ohw = oh * ow;
+  const outShape = [...shape.slice(0, -2), oh, ow];
+  const xs = x._host();
+  const ys = new Float32Array(lead * ohw);
+  const arg = kind === "max" ? new Int32Array(lead * ohw) : null;
+  const div = taps.divisor;
+  for (let l = 0; l < lead; l++) {
+    const base = l * hw;
+    for (let o = 0; o < ohw; o++) {
+      const t0 = o * k;
+      if (arg) {
+        let best = -Infinity;
+        let at = -1;
+        for (let t = 0; t < k; t++) {
+          const p = idx[t0 + t];
+          if (p === hw) continue;
+          if (at < 0) at = p;
+          const v = xs[base + p];
+          if (v > best || Number.isNaN(v)) {
+            best = v;
+            at = p;
+          }
+        }
+        ys[l * ohw + o] = best;
+        arg[l * ohw + o] = at;
+      } else {
+        let sum = 0;
+        for (let t = 0; t < k; t++) {
+          const p = idx[t0 + t];
+          if (p !== hw) sum += xs[base + p];
+        }
+        ys[l * ohw + o] = sum / div![o];
+      }
+    }
+  }
+  const dev = x.device;
+  const out = run(name, () => wrap(tf.tensor(ys, outShape, "float32"), x.dtype, dev));
+  if (needsGrad(x)) {
+    record(name, [x], out, (gs) => {
+      const g = gs[0]!._host();
+      const dx = new Float32Array(lead * hw);
+      for (let l = 0; l < lead; l++) {
+        const base = l * hw;
+        for (let o = 0; o < ohw; o++) {
+          const go = g[l * ohw + o];
+          if (arg) {
+            dx[base + arg[l * ohw + o]] += go;
+          } else {
+            const v = go / div![o];
+            for (let t = 0; t < k; t++) {
+              const p = idx[o * k + t];
+              if (p !== hw) dx[base + p] += v;
+            }
+          }
+        }
+      }
+      return [run(name, () => wrap(tf.tensor(dx, shape, "float32"), x.dtype, dev))];
+    });
+  }
+  if (!withIndices) return out;
+  return [out, run(name, () => wrap(tf.tensor(arg!, outShape, "int32"), int64, dev))];
+}
+
+/** The same pool with engine kernels (gathers), for devices whose data the host cannot read. */
+function enginePool(
+  kind: "max" | "avg",
+  x: Tensor,
+  taps: Taps,
+  name: string,
+  withIndices = false,
+): Tensor | [Tensor, Tensor] {
+  const shape = x._shape.slice();
+  const r = shape.length;
+  const h = shape[r - 2];
+  const w = shape[r - 1];
+  const lead = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+  const { k, oh, ow } = taps;
+  const ohw = oh * ow;
+  const outShape = [...shape.slice(0, -2), oh, ow];
+  const dev = x.device;
+  let argmax: Tensor | null = null;
+  let indices: Tensor | null = null;
+  const out = run(name, () => {
+    const planes = temp(tf.reshape(x._read(), [lead, h * w]));
+    const fill = temp(tf.fill([lead, 1], kind === "max" ? -Infinity : 0));
+    const rows = temp(tf.concat([planes, fill], 1));
+    const idxT = temp(tf.tensor1d(taps.idx, "int32"));
+    const g = temp(tf.reshape(temp(tf.gather(rows, idxT, 1)), [lead, ohw, k]));
+    let y: tf.Tensor;
+    if (kind === "max") {
+      y = temp(tf.max(g, 2));
+      const am = temp(tf.argMax(g, 2)); // the first of equal values: PyTorch's scan order
+      argmax = wrap(tf.clone(am), int64, dev);
+      if (withIndices) {
+        const offsets = temp(tf.mul(temp(tf.range(0, ohw, 1, "int32")), temp(tf.scalar(k, "int32"))));
+        const pos = temp(tf.gather(idxT, temp(tf.add(am, offsets))));
+        indices = wrap(tf.reshape(pos, outShape), int64, dev);
+      }
+    } else {
+      y = temp(tf.div(temp(tf.sum(g, 2)), temp(tf.tensor1d(taps.divisor!, "float32"))));
+    }
+    return wrap(tf.reshape(y, outShape), x.dtype, dev);
+  });
+  if (needsGrad(x)) {
+    const am = argmax as Tensor | null;
+    record(name, [x], out, (gs) => [
+      run(name, () => {
+        const gy = temp(tf.reshape(gs[0]!._read(), [lead, ohw, 1]));
+        let per: tf.Tensor; // [lead, OHW, k]: the gradient each tap receives
+        if (kind === "max") {
+          const hot = temp(tf.cast(temp(tf.oneHot(temp(tf.cast(am!._read(), "int32")), k)), "float32"));
+          per = temp(tf.mul(hot, gy));
+        } else {
+          const div = temp(tf.reshape(temp(tf.tensor1d(taps.divisor!, "float32")), [ohw, 1]));
+          per = temp(tf.broadcastTo(temp(tf.div(gy, div)), [lead, ohw, k]));
+        }
+        const perZ = temp(tf.concat([temp(tf.reshape(per, [lead, ohw * k])), temp(tf.zeros([lead, 1]))], 1));
+        let dx: tf.Tensor = temp(tf.zeros([lead, h * w]));
+        for (const map of taps.back) {
+          dx = temp(tf.add(dx, temp(tf.gather(perZ, temp(tf.tensor1d(map, "int32")), 1))));
+        }
+        return wrap(tf.reshape(dx, shape), x.dtype, dev);
+      }),
+    ]);
+  }
+  return withIndices ? [out, indices as unknown as Tensor] : out;
+}
 
 function poolArgs(
   name: string,
@@ -342,137 +672,92 @@ function poolArgs(
   kernel: number | number[],
   strideArg: number | number[] | null | undefined,
   padding: number | number[],
-): { k: Pair; s: Pair; p: Pair; batched: Tensor } {
+  dilation: number | number[] = 1,
+  ceil = false,
+): { k: Pair; s: Pair; p: Pair; d: Pair; oh: number; ow: number } {
   const k = pair(kernel, "kernel_size");
   const s = strideArg == null || (Array.isArray(strideArg) && strideArg.length === 0)
     ? k
     : pair(strideArg, "stride");
   const p = pair(padding, "padding");
-  if (p[0] > k[0] / 2 || p[1] > k[1] / 2) {
-    throw new RuntimeError(
-      `pad should be at most half of effective kernel size, but got pad=${
-        p[0] > k[0] / 2 ? p[0] : p[1]
-      }, kernel_size=${p[0] > k[0] / 2 ? k[0] : k[1]} and dilation=1`,
-    );
-  }
+  const d = pair(dilation, "dilation");
   const r = input._shape.length;
-  if (r !== 3 && r !== 4) {
+  if ((r !== 3 && r !== 4) || input.numel() === 0) {
+    throw new RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input");
+  }
+  for (let i = 0; i < 2; i++) {
+    const eff = Math.floor(((k[i] - 1) * d[i] + 1) / 2);
+    if (p[i] > eff) {
+      throw new RuntimeError(
+        `pad should be at most half of effective kernel size, but got pad=${p[i]}, kernel_size=${
+          k[i]
+        } and dilation=${d[i]}`,
+      );
+    }
+  }
+  const [c, h, w] = input._shape.slice(-3);
+  const oh = poolOut(h, k[0], s[0], p[0], d[0], ceil);
+  const ow = poolOut(w, k[1], s[1], p[1], d[1], ceil);
+  if (oh <= 0 || ow <= 0) {
     throw new RuntimeError(
-      `${name}: Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got: ${
-        shapeStr(input._shape)
-      }`,
+      `Given input size: (${c}x${h}x${w}). Calculated output size: (${c}x${oh}x${ow}). Output size is too small`,
     );
   }
-  return { k, s, p, batched: r === 3 ? input.unsqueeze(0) : input };
+  void name;
+  return { k, s, p, d, oh, ow };
 }
 
-function poolOut(n: number, k: number, s: number, p: number, ceil: boolean): number {
-  const v = (n + 2 * p - k) / s;
+/** PyTorch's pooling_output_shape. */
+function poolOut(n: number, k: number, s: number, p: number, d: number, ceil: boolean): number {
+  const v = (n + 2 * p - d * (k - 1) - 1) / s;
   let o = (ceil ? Math.ceil(v) : Math.floor(v)) + 1;
   // the last window must start inside the input or its left padding (PyTorch's rule)
   if (ceil && (o - 1) * s >= n + p) o--;
   return o;
 }
 
-/** `F.max_pool2d(input, kernel_size, stride=kernel_size, padding=0, dilation=1, ceil_mode=false)`. */
-export function max_pool2d(input: Tensor, kernel_size: number | number[], ...rest: unknown[]): Tensor {
-  const [a, kw] = splitKw(rest);
-  const dilation = pair((a[2] ?? kw.dilation ?? 1) as number, "dilation");
+/**
+ * `F.max_pool2d(input, kernel_size, stride=kernel_size, padding=0, dilation=1, ceil_mode=false,
+ * return_indices=false)`: with `return_indices`, `[output, indices]` (flat positions in each plane).
+ */
+export function max_pool2d(input: Tensor, kernel_size: number | number[] | Kw, ...rest: unknown[]): Tensor {
+  const [a, kw] = splitKw(isKw(kernel_size) ? [kernel_size] : rest);
+  const dilation = (a[2] ?? kw.dilation ?? 1) as number | number[];
   const ceil = Boolean(a[3] ?? kw.ceil_mode ?? false);
-  if (kw.return_indices || a[4]) {
-    throw new NotImplementedError(
-      "Cannot return max_pool2d indices: return_indices=True is not supported here",
-    );
-  }
-  if (dilation[0] !== 1 || dilation[1] !== 1) {
-    throw new NotImplementedError(
-      "Cannot run max_pool2d with dilation > 1: the engine has no dilated pooling",
-    );
-  }
-  const { k, s, p, batched } = poolArgs(
+  const withIndices = Boolean(a[4] ?? kw.return_indices ?? false);
+  const { k, s, p, d, oh, ow } = poolArgs(
     "max_pool2d",
     input,
-    kernel_size,
+    (isKw(kernel_size) ? kw.kernel_size : kernel_size) as number | number[],
     (a[0] ?? kw.stride) as number,
     (a[1] ?? kw.padding ?? 0) as number,
+    dilation,
+    ceil,
   );
-  const out = pool("max", batched, k, s, p, ceil, true);
-  return input._shape.length === 3 ? out.squeeze(0) : out;
+  const [h, w] = input._shape.slice(-2);
+  const taps = windowTaps(h, w, k, s, p, d, oh, ow, null);
+  return tapPool("max", input, taps, "MaxPool2DWithIndicesBackward0", withIndices) as Tensor;
 }
 
 /** `F.avg_pool2d(input, kernel_size, stride=kernel_size, padding=0, ceil_mode=false, count_include_pad=true)`. */
-export function avg_pool2d(input: Tensor, kernel_size: number | number[], ...rest: unknown[]): Tensor {
-  const [a, kw] = splitKw(rest);
+export function avg_pool2d(input: Tensor, kernel_size: number | number[] | Kw, ...rest: unknown[]): Tensor {
+  const [a, kw] = splitKw(isKw(kernel_size) ? [kernel_size] : rest);
   const ceil = Boolean(a[2] ?? kw.ceil_mode ?? false);
   const include = Boolean(a[3] ?? kw.count_include_pad ?? true);
-  const { k, s, p, batched } = poolArgs(
+  const override = (a[4] ?? kw.divisor_override ?? null) as number | null;
+  if (override !== null && override <= 0) throw new RuntimeError("divisor must be not zero");
+  const { k, s, p, d, oh, ow } = poolArgs(
     "avg_pool2d",
     input,
-    kernel_size,
+    (isKw(kernel_size) ? kw.kernel_size : kernel_size) as number | number[],
     (a[0] ?? kw.stride) as number,
     (a[1] ?? kw.padding ?? 0) as number,
+    1,
+    ceil,
   );
-  const out = pool("avg", batched, k, s, p, ceil, include);
-  return input._shape.length === 3 ? out.squeeze(0) : out;
-}
-
-function pool(
-  kind: "max" | "avg",
-  x: Tensor,
-  k: Pair,
-  s: Pair,
-  p: Pair,
-  ceil: boolean,
-  includePad: boolean,
-): Tensor {
-  const [n, c, h, w] = x._shape;
-  const oh = poolOut(h, k[0], s[0], p[0], ceil);
-  const ow = poolOut(w, k[1], s[1], p[1], ceil);
-  if (oh <= 0 || ow <= 0) {
-    throw new RuntimeError(
-      `Given input size: (${c}x${h}x${w}). Calculated output size: (${c}x${oh}x${ow}). Output size is too small`,
-    );
-  }
-  // Padding by hand: max pads with -inf; average with zeros when they count
-  const padAfterH = Math.max(0, (oh - 1) * s[0] + k[0] - h - p[0]);
-  const padAfterW = Math.max(0, (ow - 1) * s[1] + k[1] - w - p[1]);
-  const explicit: Explicit = [[0, 0], [p[0], padAfterH], [p[1], padAfterW], [0, 0]];
-  const zeroPad = kind === "avg" && includePad;
-  const attrs = {
-    filterSize: k,
-    strides: s,
-    pad: zeroPad ? "valid" : explicit,
-    dimRoundingMode: "floor",
-  };
-  const out = run(kind + "_pool2d", () => {
-    let xn = temp(tf.transpose(x._read(), [0, 2, 3, 1])) as tf.Tensor4D;
-    if (zeroPad) xn = temp(tf.pad(xn, explicit)) as tf.Tensor4D;
-    const y = kind === "max"
-      ? temp(tf.maxPool(xn, k, s, attrs.pad as Explicit, "floor"))
-      : temp(tf.avgPool(xn, k, s, attrs.pad as Explicit, "floor"));
-    return wrap(tf.transpose(y, [0, 3, 1, 2]), x.dtype, x.device);
-  });
-  if (needsGrad(x)) {
-    const name = kind === "max" ? "MaxPool2DWithIndicesBackward0" : "AvgPool2DBackward0";
-    record(name, [x], out, (gs, saved) => {
-      const [xs, os] = saved;
-      return [run(name, () => {
-        let xn = temp(tf.transpose(xs._read(), [0, 2, 3, 1]));
-        if (zeroPad) xn = temp(tf.pad(xn, explicit));
-        const dy = temp(tf.transpose(gs[0]!._read(), [0, 2, 3, 1]));
-        let dx: tf.Tensor;
-        if (kind === "max") {
-          const yn = temp(tf.transpose(os._read(), [0, 2, 3, 1]));
-          dx = temp(tf.engine().runKernel("MaxPoolGrad", { dy, input: xn, output: yn }, attrs) as tf.Tensor);
-        } else {
-          dx = temp(tf.engine().runKernel("AvgPoolGrad", { dy, input: xn }, attrs) as tf.Tensor);
-        }
-        if (zeroPad) dx = temp(tf.slice(dx, [0, p[0], p[1], 0], [n, h, w, c]));
-        return wrap(tf.transpose(dx, [0, 3, 1, 2]), xs.dtype, xs.device);
-      })];
-    }, kind === "max" ? [x, out] : [x]);
-  }
-  return out;
+  const [h, w] = input._shape.slice(-2);
+  const taps = windowTaps(h, w, k, s, p, d, oh, ow, override ?? (include ? "include" : "exclude"));
+  return tapPool("avg", input, taps, "AvgPool2DBackward0") as Tensor;
 }
 
 /** `F.adaptive_avg_pool2d(input, output_size)`. */
@@ -489,26 +774,11 @@ export function adaptive_avg_pool2d(input: Tensor, output_size: number | (number
   const oh = os[0] ?? h;
   const ow = os[1] ?? w;
   if (oh === 1 && ow === 1) return input.mean([-1, -2], true); // PyTorch's own fast path
-  if (h % oh === 0 && w % ow === 0) {
-    const k: Pair = [h / oh, w / ow];
-    return avg_pool2d(input, k, k);
-  }
-  // uneven bins: start = floor(i·H/oh), end = ceil((i+1)·H/oh)
-  const rows: Tensor[] = [];
-  for (let i = 0; i < oh; i++) {
-    const hs = Math.floor(i * h / oh);
-    const he = Math.ceil((i + 1) * h / oh);
-    const cols: Tensor[] = [];
-    for (let j = 0; j < ow; j++) {
-      const ws = Math.floor(j * w / ow);
-      const we = Math.ceil((j + 1) * w / ow);
-      cols.push(input.narrow(r - 2, hs, he - hs).narrow(r - 1, ws, we - ws).mean([-1, -2]));
-    }
-    rows.push(stack_(cols, -1));
-  }
-  return stack_(rows, -2);
+  return tapPool("avg", input, adaptiveTaps(h, w, oh, ow), "AdaptiveAvgPool2DBackward0") as Tensor;
 }
 
+// wired by nn.ts; no op here stacks since the pools gather their windows
+// deno-lint-ignore no-unused-vars
 let stack_: (ts: Tensor[], dim: number) => Tensor = () => {
   throw new Error("stack not wired");
 };
@@ -525,17 +795,24 @@ export function relu(input: Tensor, inplace: boolean | Kw = false): Tensor {
   return ip ? input.relu_() : input.relu();
 }
 
-/** `F.leaky_relu(input, negative_slope=0.01)`. */
-export function leaky_relu(input: Tensor, negative_slope: number | Kw = 0.01): Tensor {
-  const slope = typeof negative_slope === "object"
-    ? Number(negative_slope.negative_slope ?? 0.01)
-    : negative_slope;
+/** `F.leaky_relu(input, negative_slope=0.01, inplace=false)`. */
+export function leaky_relu(input: Tensor, ...rest: unknown[]): Tensor {
+  const [a, kw] = splitKw(rest);
+  const slope = Number(a[0] ?? kw.negative_slope ?? 0.01);
+  if (a[1] ?? kw.inplace ?? false) {
+    // in place, PyTorch's node saves the result (LeakyReluBackward1)
+    return applyInPlace(input, (old) => leakyRelu(old, slope, true));
+  }
+  return leakyRelu(input, slope, false);
+}
+
+function leakyRelu(input: Tensor, slope: number, inplace: boolean): Tensor {
   const out = run("leaky_relu", () => wrap(tf.leakyRelu(input._read(), slope), input.dtype, input.device));
   if (needsGrad(input)) {
-    record("LeakyReluBackward0", [input], out, (gs, s) => {
+    record(inplace ? "LeakyReluBackward1" : "LeakyReluBackward0", [input], out, (gs, s) => {
       const pos = s[0].gt(0).float();
       return [gs[0]!.mul(pos.add(pos.neg().add(1).mul(slope)))];
-    }, [input]);
+    }, [inplace ? out : input]);
   }
   return out;
 }
@@ -648,20 +925,26 @@ export function log_softmax(input: Tensor, dim?: number | Kw): Tensor {
 
 // ---- dropout -------------------------------------------------------------------------------------
 
-/** `F.dropout(input, p=0.5, training=true)`: a seeded mask (reproducible; not PyTorch's MKL stream). */
-export function dropout(input: Tensor, p: number | Kw = 0.5, training = true): Tensor {
-  let prob = p as number;
-  let train = training;
-  if (typeof p === "object") {
-    prob = Number(p.p ?? 0.5);
-    train = p.training === undefined ? true : Boolean(p.training);
-  }
+/** `F.dropout(input, p=0.5, training=true, inplace=false)`: a seeded mask (reproducible; not PyTorch's MKL stream). */
+export function dropout(input: Tensor, ...rest: unknown[]): Tensor {
+  const [a, kw] = splitKw(rest);
+  const prob = Number(a[0] ?? kw.p ?? 0.5);
+  const train = Boolean(a[1] ?? kw.training ?? true);
+  const inplace = Boolean(a[2] ?? kw.inplace ?? false);
   if (prob < 0 || prob > 1) {
     throw new ValueError(`dropout probability has to be between 0 and 1, but got ${prob}`);
   }
   if (!train || prob === 0) return input;
   const keep = 1 - prob;
   const maskValues = default_generator.bernoulli(input.numel(), keep);
+  if (inplace) {
+    // `input.mul_(mask / (1 - p))`: autograd sees an in-place multiply, as in PyTorch
+    const scaled = run("dropout", () => {
+      const mask = temp(tf.tensor(maskValues, input._shape, "float32"));
+      return wrap(tf.mul(mask, keep === 0 ? 0 : 1 / keep), float32, input.device);
+    });
+    return input.mul_(scaled);
+  }
   const out = run("dropout", () => {
     const mask = temp(tf.tensor(maskValues, input._shape, "float32"));
     const scale = keep === 0 ? 0 : 1 / keep;
@@ -669,7 +952,8 @@ export function dropout(input: Tensor, p: number | Kw = 0.5, training = true): T
   });
   if (needsGrad(input)) {
     const shape = input._shape.slice();
-    record("NativeDropoutBackward0", [input], out, (gs) => {
+    // PyTorch's CPU dropout is `input * mask / (1 - p)` (native_dropout is for GPUs)
+    record("MulBackward0", [input], out, (gs) => {
       const m = run(
         "dropout_backward",
         () =>
@@ -696,12 +980,16 @@ export function batch_norm(
   input: Tensor,
   running_mean: Tensor | null,
   running_var: Tensor | null,
-  weight: Tensor | null = null,
-  bias: Tensor | null = null,
-  training = false,
-  momentum: number | null = 0.1,
-  eps = 1e-5,
+  ...rest: unknown[]
 ): Tensor {
+  const [a, kw] = splitKw(rest);
+  const weight = (a[0] !== undefined ? a[0] : kw.weight ?? null) as Tensor | null;
+  const bias = (a[1] !== undefined ? a[1] : kw.bias ?? null) as Tensor | null;
+  const training = Boolean(a[2] ?? kw.training ?? false);
+  const momentum = (a[3] !== undefined ? a[3] : kw.momentum !== undefined ? kw.momentum : 0.1) as
+    | number
+    | null;
+  const eps = Number(a[4] ?? kw.eps ?? 1e-5);
   const r = input._shape.length;
   if (r < 2) {
     throw new ValueError(`expected 2D or 3D input (got ${r}D input)`);
@@ -713,6 +1001,14 @@ export function batch_norm(
     throw new ValueError(
       `Expected more than 1 value per channel when training, got input size ${Size.from_(input._shape)}`,
     );
+  }
+  for (
+    const [t, what] of [[running_mean, "running_mean"], [running_var, "running_var"], [weight, "weight"], [
+      bias,
+      "bias",
+    ]] as [Tensor | null, string][]
+  ) {
+    if (t && t.numel() !== c) throw new RuntimeError(`${what} should contain ${c} elements not ${t.numel()}`);
   }
   const bshape = input._shape.map((d, i) => (i === 1 ? d : 1));
   const useBatch = training || running_mean === null;

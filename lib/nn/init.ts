@@ -43,7 +43,7 @@ export function _calculate_fan_in_and_fan_out(t: Tensor): [number, number] {
 function fan(t: Tensor, mode: string): number {
   const m = mode.toLowerCase();
   if (m !== "fan_in" && m !== "fan_out") {
-    throw new ValueError(`Mode ${mode} not supported, please use one of fan_in, fan_out`);
+    throw new ValueError(`Mode ${mode} not supported, please use one of ['fan_in', 'fan_out']`);
   }
   const [fi, fo] = _calculate_fan_in_and_fan_out(t);
   return m === "fan_in" ? fi : fo;

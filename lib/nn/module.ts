@@ -16,6 +16,7 @@ import { Tensor } from "../tensor/tensor.ts";
 import { no_grad } from "../autograd/grad_mode.ts";
 import { ParameterClass } from "./parameter.ts";
 import { Size } from "../tensor/size.ts";
+import { scalarTypeName } from "../tensor/dispatch.ts";
 import { callable } from "./callable.ts";
 
 /** A state dict: PyTorch's `OrderedDict` of names to tensors, as an insertion-ordered object. */
@@ -50,11 +51,11 @@ export interface ModuleClass {
  * Base class of all neural network modules.
  * @example A two-layer net
  * ```ts
- * import { nn, torch } from "../../mod.ts";
+ * import { nn, type Tensor, torch } from "../../mod.ts";
  * class Net extends nn.Module {
  *   fc1 = nn.Linear(4, 3);
  *   fc2 = nn.Linear(3, 2);
- *   forward(x: torch.Tensor) {
+ *   override forward(x: Tensor) {
  *     return this.fc2(this.fc1(x).relu());
  *   }
  * }
@@ -144,7 +145,7 @@ export class ModuleClass {
     if (module !== null && !(module instanceof ModuleClass)) {
       throw new TorchTypeError(`${typeName(module)} is not a Module subclass`);
     }
-    if (name.includes(".")) throw new KeyError_(`module name can't contain ".", got: ${name}`);
+    if (name.includes(".")) throw new KeyError_(pyRepr(`module name can't contain ".", got: ${name}`));
     if (module === null) this._nullModules.add(name);
     (this as unknown as Record<string, unknown>)[name] = module;
   }
@@ -167,7 +168,12 @@ export class ModuleClass {
   }
 
   /** Adds a buffer (state that is not a parameter, e.g. BatchNorm's running mean). */
-  register_buffer(name: string, tensor: Tensor | null, persistent = true): void {
+  register_buffer(
+    name: string,
+    tensor: Tensor | null,
+    persistent: boolean | { persistent?: boolean } = true,
+  ): void {
+    if (typeof persistent === "object") persistent = persistent.persistent ?? true;
     if (tensor !== null && !(tensor instanceof Tensor)) {
       throw new TorchTypeError(
         `cannot assign '${typeName(tensor)}' object to buffer '${name}' (torch Tensor or None required)`,
@@ -381,15 +387,18 @@ export class ModuleClass {
     no_grad(() => {
       for (const [k, target] of Object.entries(own)) {
         if (!(k in sd)) {
+          // a state dict without version metadata (all of ours) may lack BatchNorm's
+          // num_batches_tracked: PyTorch keeps the module's own value then
+          if (k.endsWith("num_batches_tracked") && this._isBatchNormCounter(k)) continue;
           missing.push(k);
           continue;
         }
         const src = sd[k];
         if (!(src instanceof Tensor)) {
           errors.push(
-            `While copying the parameter named "${k}", expected torch.Tensor or Tensor-like object from checkpoint but received ${
+            `While copying the parameter named "${k}", expected torch.Tensor or Tensor-like object from checkpoint but received <class '${
               typeName(src)
-            }`,
+            }'>`,
           );
           continue;
         }
@@ -419,6 +428,17 @@ export class ModuleClass {
       );
     }
     return new IncompatibleKeys(missing, unexpected);
+  }
+
+  /** Whether `key` names a BatchNorm's `num_batches_tracked` buffer (tracking running stats). */
+  _isBatchNormCounter(key: string): boolean {
+    const path = key.split(".").slice(0, -1).join(".");
+    for (const [name, m] of this.named_modules()) {
+      if (name === path) {
+        return (m as unknown as { track_running_stats?: boolean }).track_running_stats === true;
+      }
+    }
+    return false;
   }
 
   // ---- printing ---------------------------------------------------------------------------------
@@ -463,10 +483,23 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
+/** Python's `torch.typename(x)`: `int`, `str`, `torch.FloatTensor`, a class name. */
 function typeName(x: unknown): string {
   if (x === null || x === undefined) return "NoneType";
+  if (typeof x === "number") return Number.isInteger(x) ? "int" : "float";
+  if (typeof x === "boolean") return "bool";
+  if (typeof x === "string") return "str";
+  if (Array.isArray(x)) return "list";
+  if (x instanceof ParameterClass) return "torch.nn.parameter.Parameter";
+  if (x instanceof Tensor) return `torch.${scalarTypeName(x.dtype)}Tensor`;
   if (typeof x === "object" || typeof x === "function") return (x as object).constructor?.name ?? typeof x;
   return typeof x;
+}
+
+/** Python's repr of a string (str() of a KeyError shows its message so). */
+function pyRepr(s: string): string {
+  const q = s.includes("'") && !s.includes('"') ? '"' : "'";
+  return q + s.replace(/\\/g, "\\\\").replace(q === "'" ? /'/g : /"/g, `\\${q}`) + q;
 }
 
 class KeyError_ extends RuntimeError {

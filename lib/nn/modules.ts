@@ -4,7 +4,7 @@
  * one line over `F`; `extra_repr()` feeds the printed tree.
  * @module
  */
-import { IndexError, RuntimeError, TorchTypeError, ValueError } from "../errors.ts";
+import { IndexError, TorchError, TorchTypeError, ValueError } from "../errors.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import * as F from "./functional.ts";
 import * as init from "./init.ts";
@@ -29,12 +29,18 @@ export const factory: {
   },
 };
 
+/** Python's `AssertionError` (PyTorch asserts some constructor arguments). */
+class AssertionError extends TorchError {
+  override name = "AssertionError";
+  override pyName = "AssertionError";
+}
+
 type Pair = [number, number];
 function pair(v: number | number[]): Pair {
   return typeof v === "number" ? [v, v] : [v[0], v[1] ?? v[0]];
 }
 function tup(v: number | number[] | string): string {
-  if (typeof v === "string") return `'${v}'`;
+  if (typeof v === "string") return v;
   const p = pair(v);
   return `(${p[0]}, ${p[1]})`;
 }
@@ -48,16 +54,25 @@ function kwOf(args: unknown[]): [unknown[], Record<string, unknown>] {
   }
   return [args, {}];
 }
+/** PyTorch's parameters by name: positional values first, then keywords. */
+function sig(args: unknown[], names: string[]): Record<string, unknown> {
+  const [a, kw] = kwOf(args);
+  const out: Record<string, unknown> = { ...kw };
+  names.forEach((n, i) => {
+    if (a[i] !== undefined) out[n] = a[i];
+  });
+  return out;
+}
 function arg<T>(a: unknown[], i: number, kw: Record<string, unknown>, name: string, dflt: T): T {
   return (a[i] !== undefined ? a[i] : kw[name] !== undefined ? kw[name] : dflt) as T;
 }
 function py(v: unknown): string {
+  if (Array.isArray(v)) return v.length === 1 ? `(${py(v[0])},)` : `(${v.map(py).join(", ")})`;
   if (v === true) return "True";
   if (v === false) return "False";
   if (v === null || v === undefined) return "None";
   return String(v);
 }
-
 
 // ---- Linear --------------------------------------------------------------------------------------
 
@@ -67,10 +82,12 @@ export class Linear extends ModuleClass {
   out_features: number;
   weight: ParameterClass;
   bias: ParameterClass | null;
-  constructor(in_features: number, out_features: number, ...rest: unknown[]) {
+  constructor(...args: unknown[]) {
     super();
-    const [a, kw] = kwOf(rest);
-    const bias = arg(a, 0, kw, "bias", true);
+    const o = sig(args, ["in_features", "out_features", "bias"]);
+    const in_features = o.in_features as number;
+    const out_features = o.out_features as number;
+    const bias = o.bias ?? true;
     if (!Number.isInteger(in_features) || !Number.isInteger(out_features)) {
       throw new TorchTypeError("Linear(): in_features and out_features must be integers");
     }
@@ -114,9 +131,14 @@ export class Conv2d extends ModuleClass {
   padding_mode: string;
   weight: ParameterClass;
   bias: ParameterClass | null;
-  constructor(in_channels: number, out_channels: number, kernel_size: number | number[], ...rest: unknown[]) {
+  constructor(...args: unknown[]) {
     super();
-    const [a, kw] = kwOf(rest);
+    const o = sig(args, ["in_channels", "out_channels", "kernel_size"]);
+    const in_channels = o.in_channels as number;
+    const out_channels = o.out_channels as number;
+    const kernel_size = o.kernel_size as number | number[];
+    const [a0, kw] = kwOf(args);
+    const a = a0.slice(3);
     const groups = arg(a, 3, kw, "groups", 1);
     if (groups <= 0) throw new ValueError("groups must be a positive integer");
     if (in_channels % groups !== 0) throw new ValueError("in_channels must be divisible by groups");
@@ -184,15 +206,15 @@ export class MaxPool2d extends ModuleClass {
   dilation: number | number[];
   return_indices: boolean;
   ceil_mode: boolean;
-  constructor(kernel_size: number | number[], ...rest: unknown[]) {
+  constructor(...args: unknown[]) {
     super();
-    const [a, kw] = kwOf(rest);
-    this.kernel_size = kernel_size;
-    this.stride = arg(a, 0, kw, "stride", null) ?? kernel_size;
-    this.padding = arg(a, 1, kw, "padding", 0);
-    this.dilation = arg(a, 2, kw, "dilation", 1);
-    this.return_indices = arg(a, 3, kw, "return_indices", false);
-    this.ceil_mode = arg(a, 4, kw, "ceil_mode", false);
+    const o = sig(args, ["kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"]);
+    this.kernel_size = o.kernel_size as number | number[];
+    this.stride = (o.stride ?? this.kernel_size) as number | number[];
+    this.padding = (o.padding ?? 0) as number | number[];
+    this.dilation = (o.dilation ?? 1) as number | number[];
+    this.return_indices = Boolean(o.return_indices ?? false);
+    this.ceil_mode = Boolean(o.ceil_mode ?? false);
   }
   override forward(input: Tensor): Tensor {
     return F.max_pool2d(
@@ -206,27 +228,36 @@ export class MaxPool2d extends ModuleClass {
     );
   }
   override extra_repr(): string {
-    return `kernel_size=${this.kernel_size}, stride=${this.stride}, padding=${this.padding}, dilation=${this.dilation}, ceil_mode=${
-      py(this.ceil_mode)
-    }`;
+    return `kernel_size=${py(this.kernel_size)}, stride=${py(this.stride)}, padding=${
+      py(this.padding)
+    }, dilation=${py(this.dilation)}, ceil_mode=${py(this.ceil_mode)}`;
   }
 }
 
-/** `nn.AvgPool2d(kernel_size, stride=kernel_size, padding=0, ceil_mode=false, count_include_pad=true)`. */
+/** `nn.AvgPool2d(kernel_size, stride=kernel_size, padding=0, ceil_mode=false, count_include_pad=true, divisor_override=None)`. */
 export class AvgPool2d extends ModuleClass {
   kernel_size: number | number[];
   stride: number | number[];
   padding: number | number[];
   ceil_mode: boolean;
   count_include_pad: boolean;
-  constructor(kernel_size: number | number[], ...rest: unknown[]) {
+  divisor_override: number | null;
+  constructor(...args: unknown[]) {
     super();
-    const [a, kw] = kwOf(rest);
-    this.kernel_size = kernel_size;
-    this.stride = arg(a, 0, kw, "stride", null) ?? kernel_size;
-    this.padding = arg(a, 1, kw, "padding", 0);
-    this.ceil_mode = arg(a, 2, kw, "ceil_mode", false);
-    this.count_include_pad = arg(a, 3, kw, "count_include_pad", true);
+    const o = sig(args, [
+      "kernel_size",
+      "stride",
+      "padding",
+      "ceil_mode",
+      "count_include_pad",
+      "divisor_override",
+    ]);
+    this.kernel_size = o.kernel_size as number | number[];
+    this.stride = (o.stride ?? this.kernel_size) as number | number[];
+    this.padding = (o.padding ?? 0) as number | number[];
+    this.ceil_mode = Boolean(o.ceil_mode ?? false);
+    this.count_include_pad = Boolean(o.count_include_pad ?? true);
+    this.divisor_override = (o.divisor_override ?? null) as number | null;
   }
   override forward(input: Tensor): Tensor {
     return F.avg_pool2d(
@@ -236,19 +267,20 @@ export class AvgPool2d extends ModuleClass {
       this.padding,
       this.ceil_mode,
       this.count_include_pad,
+      this.divisor_override,
     );
   }
   override extra_repr(): string {
-    return `kernel_size=${this.kernel_size}, stride=${this.stride}, padding=${this.padding}`;
+    return `kernel_size=${py(this.kernel_size)}, stride=${py(this.stride)}, padding=${py(this.padding)}`;
   }
 }
 
 /** `nn.AdaptiveAvgPool2d(output_size)`. */
 export class AdaptiveAvgPool2d extends ModuleClass {
   output_size: number | (number | null)[];
-  constructor(output_size: number | (number | null)[]) {
+  constructor(...args: unknown[]) {
     super();
-    this.output_size = output_size;
+    this.output_size = sig(args, ["output_size"]).output_size as number | (number | null)[];
   }
   override forward(input: Tensor): Tensor {
     return F.adaptive_avg_pool2d(input, this.output_size);
@@ -273,9 +305,11 @@ class BatchNormBase extends ModuleClass {
   declare running_mean: Tensor | null;
   declare running_var: Tensor | null;
   declare num_batches_tracked: Tensor | null;
-  constructor(num_features: number, ...rest: unknown[]) {
+  constructor(...args: unknown[]) {
     super();
-    const [a, kw] = kwOf(rest);
+    const num_features = sig(args, ["num_features"]).num_features as number;
+    const [a0, kw] = kwOf(args);
+    const a = a0.slice(1);
     this.num_features = num_features;
     this.eps = arg(a, 0, kw, "eps", 1e-5);
     this.momentum = arg(a, 1, kw, "momentum", 0.1);
@@ -335,9 +369,9 @@ class BatchNormBase extends ModuleClass {
     );
   }
   override extra_repr(): string {
-    return `${this.num_features}, eps=${pyFloat(this.eps)}, momentum=${this.momentum === null ? "None" : pyFloat(this.momentum)}, affine=${
-      py(this.affine)
-    }, track_running_stats=${py(this.track_running_stats)}`;
+    return `${this.num_features}, eps=${pyFloat(this.eps)}, momentum=${
+      this.momentum === null ? "None" : pyFloat(this.momentum)
+    }, affine=${py(this.affine)}, track_running_stats=${py(this.track_running_stats)}`;
   }
 }
 
@@ -371,7 +405,7 @@ export class Dropout extends ModuleClass {
     }
   }
   override forward(input: Tensor): Tensor {
-    return F.dropout(input, this.p, this.training);
+    return F.dropout(input, this.p, this.training, this.inplace);
   }
   override extra_repr(): string {
     return `p=${pyFloat(this.p)}, inplace=${py(this.inplace)}`;
@@ -407,7 +441,7 @@ export class LeakyReLU extends ModuleClass {
     this.inplace = arg(a, 1, kw, "inplace", false);
   }
   override forward(input: Tensor): Tensor {
-    return F.leaky_relu(input, this.negative_slope);
+    return F.leaky_relu(input, this.negative_slope, this.inplace);
   }
   override extra_repr(): string {
     return `negative_slope=${this.negative_slope}${this.inplace ? ", inplace=True" : ""}`;
@@ -510,13 +544,17 @@ export class Embedding extends ModuleClass {
   embedding_dim: number;
   padding_idx: number | null;
   weight: ParameterClass;
-  constructor(num_embeddings: number, embedding_dim: number, ...rest: unknown[]) {
+  constructor(...args: unknown[]) {
     super();
-    const [a, kw] = kwOf(rest);
+    const o = sig(args, ["num_embeddings", "embedding_dim"]);
+    const num_embeddings = o.num_embeddings as number;
+    const embedding_dim = o.embedding_dim as number;
+    const [a0, kw] = kwOf(args);
+    const a = a0.slice(2);
     let pad = arg<number | null>(a, 0, kw, "padding_idx", null);
     if (pad !== null) {
       if (pad >= num_embeddings || pad < -num_embeddings) {
-        throw new RuntimeError("Padding_idx must be within num_embeddings");
+        throw new AssertionError("Padding_idx must be within num_embeddings");
       }
       if (pad < 0) pad += num_embeddings;
     }
@@ -610,9 +648,6 @@ export class ModuleList extends ModuleClass {
   *[Symbol.iterator](): IterableIterator<ModuleClass> {
     yield* this.children();
   }
-  override forward(): never {
-    throw new RuntimeError("ModuleList is not callable: iterate over it and call its modules");
-  }
 }
 
 /** `nn.ModuleDict({name: module})`. */
@@ -636,8 +671,5 @@ export class ModuleDict extends ModuleClass {
   /** Number of modules. */
   __len__(): number {
     return this._childEntries().length;
-  }
-  override forward(): never {
-    throw new RuntimeError("ModuleDict is not callable: look a module up and call it");
   }
 }

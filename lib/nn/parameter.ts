@@ -14,7 +14,8 @@ export class ParameterClass extends Tensor {
    * @param data the values (storage is shared, as PyTorch's Parameter shares it)
    * @param requires_grad whether it learns (default true)
    */
-  constructor(data?: Tensor, requires_grad = true) {
+  constructor(data?: Tensor, requires_grad: boolean | { requires_grad?: boolean } = true) {
+    if (typeof requires_grad === "object") requires_grad = requires_grad.requires_grad ?? true;
     const d = data ?? emptyTensor();
     super(d._storage, d._shape.slice(), d._strides.slice(), d._offset);
     if (requires_grad) this.requires_grad_(true);

@@ -66,7 +66,7 @@ export function checkIntRange(values: ArrayLike<number>, dt: dtype): void {
 export function fromValues(values: ArrayLike<number>, shape: number[], dt: dtype, dev: device = CPU): Tensor {
   checkSupported(dt);
   let data: Float32Array | Int32Array | Uint8Array;
-  if (dt === float32) data = Float32Array.from(values);
+  if (dt === float32) data = values instanceof Float32Array ? values.slice() : Float32Array.from(values);
   else if (dt === bool) data = Uint8Array.from(values, (v) => (v !== 0 ? 1 : 0));
   else {
     checkIntRange(values, dt);

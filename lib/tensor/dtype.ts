@@ -53,7 +53,7 @@ export const int8: dtype = new dtype("int8", false, 1, null, 1);
 export const int16: dtype = new dtype("int16", false, 2, null, 1);
 
 /** Every dtype name torch exports, aliases included. */
-export const DTYPES: Record<string, dtype> = {
+export const DTYPES = {
   float32,
   float: float32,
   int64,
@@ -70,7 +70,7 @@ export const DTYPES: Record<string, dtype> = {
   int8,
   int16,
   short: int16,
-};
+} as const satisfies Record<string, dtype>;
 
 const WHY: Record<string, string> = {
   float64: "the engine (TensorFlow.js) computes in float32 only; use torch.float32",
@@ -95,7 +95,7 @@ export function checkSupported(dt: dtype): dtype {
 export function toDtype(d: dtype | string): dtype {
   if (d instanceof dtype) return checkSupported(d);
   const key = String(d).replace(/^torch\./, "");
-  const found = DTYPES[key];
+  const found = (DTYPES as Record<string, dtype>)[key];
   if (!found) throw new TorchTypeError(`Cannot use dtype '${d}' as it is not a torch dtype`);
   return checkSupported(found);
 }

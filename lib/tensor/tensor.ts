@@ -22,6 +22,8 @@ export type TensorLike = Tensor | Scalar;
 /** What an autograd node looks like to a tensor (filled in by autograd). */
 export interface GradFn {
   name(): string;
+  /** Edges to the nodes that made this node's inputs: `[node, output index]`, node null where no gradient flows. */
+  next_functions: [GradFn | null, number][];
 }
 
 /**
