@@ -81,7 +81,7 @@ Deno.test("display: plain JavaScript values", () => {
 });
 
 Deno.test("complete: globals, members, commands", async () => {
-  assert.deepEqual(session.complete("torc").items, ["torch"]);
+  assert.deepEqual(session.complete("torc").items, ["torch", "torchvision"]);
   await session.evaluate("const tt = torch.ones(2)");
   assert.deepEqual(session.complete("tt.su"), {
     from: 3,
