@@ -5,8 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { device, dtype, Size, Tensor } from "../../mod.ts";
+import { compareValues as sharedCompareValues, decode, describe, type Json } from "../parity.ts";
 
-export type Json = number | string | boolean | null | Json[];
+export { decode, describe };
+
+export type { Json };
 
 export type Expected =
   | {
@@ -47,16 +50,6 @@ export type Expected =
 export const RTOL = 5e-5;
 export const ATOL = 5e-6;
 
-export function decode(v: Json): number | boolean {
-  if (v === "nan") return NaN;
-  if (v === "inf") return Infinity;
-  if (v === "-inf") return -Infinity;
-  if (typeof v === "string" || Array.isArray(v) || v === null) {
-    throw new Error(`bad fixture value ${JSON.stringify(v)}`);
-  }
-  return v;
-}
-
 export function close(got: number, want: number, scale: number): boolean {
   if (Number.isNaN(want)) return Number.isNaN(got);
   if (!Number.isFinite(want)) return got === want;
@@ -64,19 +57,7 @@ export function close(got: number, want: number, scale: number): boolean {
 }
 
 function compareValues(got: unknown, want: Json, isFloat: boolean, scale: number, where: string): void {
-  if (Array.isArray(want)) {
-    assert.ok(Array.isArray(got), `${where}: expected a list, got ${String(got)}`);
-    assert.equal(got.length, want.length, `${where}: length`);
-    want.forEach((w, i) => compareValues(got[i], w, isFloat, scale, `${where}[${i}]`));
-    return;
-  }
-  const w = decode(want);
-  if (typeof w === "boolean" || !isFloat) {
-    assert.equal(got, w, `${where}: exact value`);
-    return;
-  }
-  assert.equal(typeof got, "number", `${where}: number expected`);
-  assert.ok(close(got as number, w, scale), `${where}: got ${got}, want ${w}`);
+  sharedCompareValues(got, want, isFloat, where, (g, w) => close(g, w, scale));
 }
 
 /** The printed text with every digit blanked: the layout, signs and suffixes, not the last digit. */
@@ -185,13 +166,5 @@ export function compare(got: unknown, want: Expected, where: string): void {
     }
     case "error":
       throw new Error(`${where}: expected ${want.error}: ${want.message}, got ${describe(got)}`);
-  }
-}
-
-export function describe(x: unknown): string {
-  try {
-    return x instanceof Tensor ? String(x) : JSON.stringify(x) ?? String(x);
-  } catch {
-    return String(x);
   }
 }

@@ -5,10 +5,16 @@
  */
 import assert from "node:assert/strict";
 import { device, dtype, Size, Tensor, torch } from "../../mod.ts";
-import { TorchError } from "../../lib/errors.ts";
+import {
+  closeFloat,
+  compareValues,
+  compile as compileCase,
+  decode,
+  describe,
+  errorName,
+  type Json,
+} from "../parity.ts";
 import fixtureJson from "../fixtures/ops.json" with { type: "json" };
-
-type Json = number | string | boolean | null | Json[];
 
 type Expected =
   | { type: "tensor"; repr: string; dtype: string; shape: number[]; values: Json }
@@ -55,46 +61,9 @@ interface Fixture {
 
 const fixture = fixtureJson as unknown as Fixture;
 
-/** Builds `(torch) => { ...statements; return (last); }` from `a; b; last`. */
+/** `(torch) => …` from a case's TypeScript code. */
 function compile(code: string): (t: typeof torch) => unknown {
-  // cases keep ";" out of strings, so a plain split finds the statements
-  const parts = code.split(";").map((p) => p.trim()).filter((p) => p !== "");
-  const last = parts.pop();
-  const body = [...parts.map((p) => p + ";"), `return (${last});`].join("\n");
-  return new Function("torch", body) as (t: typeof torch) => unknown;
-}
-
-function decode(v: Json): number | boolean | null {
-  if (v === "nan") return NaN;
-  if (v === "inf") return Infinity;
-  if (v === "-inf") return -Infinity;
-  if (typeof v === "string" || Array.isArray(v)) throw new Error(`bad fixture value ${JSON.stringify(v)}`);
-  return v;
-}
-
-function closeFloat(got: number, want: number): boolean {
-  if (Number.isNaN(want)) return Number.isNaN(got);
-  if (!Number.isFinite(want)) return got === want;
-  return Math.abs(got - want) <= 1e-6 + 1e-5 * Math.abs(want);
-}
-
-/** Compares nested values: floats with tolerance, ints and bools exactly. */
-function compareValues(got: unknown, want: Json, isFloat: boolean, where: string): void {
-  if (Array.isArray(want)) {
-    assert.ok(Array.isArray(got), `${where}: expected a list, got ${String(got)}`);
-    assert.equal(got.length, want.length, `${where}: length`);
-    want.forEach((w, i) => compareValues(got[i], w, isFloat, `${where}[${i}]`));
-    return;
-  }
-  const w = decode(want);
-  if (typeof w === "boolean") {
-    assert.equal(got, w, `${where}: bool value`);
-  } else if (isFloat) {
-    assert.equal(typeof got, "number", `${where}: number expected`);
-    assert.ok(closeFloat(got as number, w as number), `${where}: got ${got}, want ${w}`);
-  } else {
-    assert.equal(got, w, `${where}: exact value`);
-  }
+  return compileCase<(t: typeof torch) => unknown>(code, ["torch"]);
 }
 
 function compare(got: unknown, want: Expected, where: string): void {
@@ -161,19 +130,6 @@ function compare(got: unknown, want: Expected, where: string): void {
     case "error":
       throw new Error(`${where}: expected ${want.error}: ${want.message}, got ${describe(got)}`);
   }
-}
-
-function describe(x: unknown): string {
-  try {
-    return x instanceof Tensor ? String(x) : JSON.stringify(x) ?? String(x);
-  } catch {
-    return String(x);
-  }
-}
-
-function errorName(e: unknown): string {
-  if (e instanceof TorchError) return e.pyName;
-  return e instanceof Error ? e.name : typeof e;
 }
 
 function checkError(e: unknown, want: { error: string; message: string }, where: string): void {
