@@ -39,7 +39,8 @@ import { data } from "./data/mod.ts";
 import { callable } from "./nn/callable.ts";
 import { load, register_parameter_type, save } from "./serialization/checkpoint.ts";
 import { ParameterClass } from "./nn/parameter.ts";
-import { checkpointLoader } from "./torchvision/models/weights.ts";
+import { checkpointLoader, syncDownloader } from "./torchvision/models/weights.ts";
+import { download_url } from "./torchvision/datasets/download.ts";
 
 // loaded nn.Parameters come back as Parameters; pretrained weights load through torch.load
 register_parameter_type({
@@ -47,6 +48,7 @@ register_parameter_type({
   make: (d: Tensor, rg: boolean) => new ParameterClass(d, rg),
 });
 checkpointLoader.load = (bytes) => load(bytes) as Record<string, Tensor>;
+syncDownloader.download = (url, dir, name) => void download_url(url, dir, { filename: name, md5: null });
 
 /** `torch.autograd`. */
 export const autograd = {

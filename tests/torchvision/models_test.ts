@@ -40,7 +40,21 @@ Deno.test("pretrained weights load from $TORCH_HOME/hub/checkpoints, else a clea
   Deno.env.set("TORCH_HOME", home);
   try {
     const W = models.ResNet18_Weights.DEFAULT;
-    assert.throws(() => models.resnet18({ weights: W }), /is not in .*hub\/checkpoints.*download\(\)/s);
+    // not cached and nothing to download from here: a clear error, nothing left behind
+    const url = (W as unknown as { url: string }).url;
+    Object.defineProperty(W, "url", {
+      value: "http://127.0.0.1:9/resnet18-f37072fd.pth",
+      configurable: true,
+    });
+    try {
+      assert.throws(
+        () => models.resnet18({ weights: W }),
+        /Cannot load ResNet18_Weights\.IMAGENET1K_V1: resnet18-f37072fd\.pth is not in .*hub\/checkpoints and downloading it failed/s,
+      );
+    } finally {
+      Object.defineProperty(W, "url", { value: url, configurable: true });
+    }
+    assert.deepEqual([...Deno.readDirSync(`${home}/hub/checkpoints`)], []);
     torch.manual_seed(3);
     const src = models.resnet18();
     Deno.mkdirSync(`${home}/hub/checkpoints`, { recursive: true });

@@ -8,6 +8,11 @@
 import { RuntimeError, ValueError } from "../../errors.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
 import { checkpointPath, download_url_to_file } from "../../hub.ts";
+import { createHash } from "node:crypto";
+
+function sha256HexSync(data: Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
 import categories from "./imagenet_categories.json" with { type: "json" };
 
 /** Reads a checkpoint file into a state dict (wired to `torch.load` by the torch namespace). */
@@ -50,6 +55,29 @@ export class WeightsEntry {
     return checkpointPath(this.file_name);
   }
 
+  #downloadSync(path: string, progress: boolean): void {
+    const dir = path.slice(0, path.lastIndexOf("/"));
+    const offline = `Cannot load ${this}: ${this.file_name} is not in ${dir} and downloading it failed`;
+    const hint =
+      `Put a copy there (one PyTorch downloaded works), or build the model with weights: null for a random init.`;
+    if (!syncDownloader.download) throw new RuntimeError(`${offline}: no downloader. ${hint}`);
+    const tmp = `${this.file_name}.${crypto.randomUUID().slice(0, 8)}.unverified`;
+    try {
+      syncDownloader.download(this.url, dir, tmp, progress);
+      const m = /-([0-9a-f]{8,})\.pth$/.exec(this.file_name);
+      const digest = sha256HexSync(Deno.readFileSync(`${dir}/${tmp}`));
+      if (m && !digest.startsWith(m[1])) {
+        throw new RuntimeError(`invalid hash value (expected "${m[1]}", got "${digest}")`);
+      }
+      Deno.renameSync(`${dir}/${tmp}`, path);
+    } catch (e) {
+      try {
+        Deno.removeSync(`${dir}/${tmp}`);
+      } catch { /* nothing was written */ }
+      throw new RuntimeError(`${offline} (${e instanceof Error ? e.message : e}). ${hint}`);
+    }
+  }
+
   /** Whether the checkpoint is already on disk. */
   is_cached(): boolean {
     try {
@@ -72,24 +100,24 @@ export class WeightsEntry {
   }
 
   /**
-   * The state dict, read from the cache. A missing file is a clear error:
-   * download first (`await weights.download()`, which needs the network).
+   * The state dict, read from PyTorch's cache; a missing checkpoint is
+   * downloaded first (progress bar, SHA-256 prefix checked), as torchvision
+   * does. Offline, the error says where to put the file instead.
    */
-  get_state_dict(_opts: { progress?: boolean } = {}): Record<string, Tensor> {
+  get_state_dict(opts: { progress?: boolean } = {}): Record<string, Tensor> {
     const path = this.cache_path();
-    if (!this.is_cached()) {
-      throw new RuntimeError(
-        `Cannot load ${this}: ${this.file_name} is not in ${path.slice(0, path.lastIndexOf("/"))}. ` +
-          `Download it first with \`await ${this}.download()\` (needs the network; it fetches ${this.url}), ` +
-          `copy a file PyTorch downloaded there, or build the model with weights: null for a random init.`,
-      );
-    }
+    if (!this.is_cached()) this.#downloadSync(path, opts.progress ?? true);
     if (!checkpointLoader.load) {
       throw new RuntimeError("Cannot load checkpoints: torch.load is not available");
     }
     return checkpointLoader.load(Deno.readFileSync(path));
   }
 }
+
+/** Downloads `url` synchronously into `dir/name` (wired to torchvision's download worker). */
+export const syncDownloader: {
+  download: ((url: string, dir: string, name: string, progress: boolean) => void) | null;
+} = { download: null };
 
 /** A torchvision weights enum: its entries and `DEFAULT`. */
 export class WeightsEnum {
