@@ -2,29 +2,12 @@
 // feedback, .hint, answers typed at the prompt, .quit, and resuming where it stopped, to the end.
 // Without tmux (`apt-get install -y tmux`) these tests say so and pass.
 import assert from "node:assert/strict";
+import { hasTmux, root, shellQuote, tmuxServer } from "../tmux.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
-const hasTmux = (() => {
-  try {
-    return new Deno.Command("tmux", { args: ["-V"], stdout: "null", stderr: "null" }).outputSync().success;
-  } catch {
-    return false;
-  }
-})();
-if (!hasTmux) {
-  console.log("tests/lessons/terminal_test.ts: tmux is not installed, so the terminal tests only say so");
-}
+const server = tmuxServer("tests/lessons/terminal_test.ts", "denotorch-lesson-tmux-");
+const tmux = server.tmux;
 
-const SOCKET_DIR = hasTmux ? Deno.makeTempDirSync({ prefix: "denotorch-lesson-tmux-" }) : "";
-const SOCKET = `${SOCKET_DIR}/socket`;
-
-function tmux(...args: string[]): string {
-  const r = new Deno.Command("tmux", { args: ["-S", SOCKET, ...args], stdout: "piped", stderr: "piped" })
-    .outputSync();
-  return new TextDecoder().decode(r.stdout);
-}
-
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+const q = shellQuote;
 
 /** `deno run … lesson.ts <args>` in a detached tmux window. */
 class Lesson {
@@ -66,8 +49,6 @@ class Lesson {
 /** The prompt of exercise `id`, empty (the cursor waits there). */
 const prompt = (id: string, guess = "") =>
   new RegExp(`^\\[1\\.${id}\\] ${guess ? guess.replace(/\//g, "\\/") + "\\?" : ">>>"} $`, "m");
-
-if (hasTmux) tmux("new-session", "-d", "-s", "keeper", "sleep 600");
 
 Deno.test({
   name: "terminal: lesson 1 typed at the prompt — feedback, .hint, .quit, resume, to the end",
@@ -168,6 +149,5 @@ Deno.test({
 
 globalThis.addEventListener("unload", () => {
   if (!hasTmux) return;
-  tmux("kill-server");
-  Deno.removeSync(SOCKET_DIR, { recursive: true });
+  server.close();
 });

@@ -2,34 +2,10 @@
 // multi-line input, Ctrl-C, history across restarts, the time guard, start-up time.
 // Without tmux (`apt-get install -y tmux`) these tests say so and pass.
 import assert from "node:assert/strict";
+import { hasTmux, root, shellQuote, tmuxServer } from "../tmux.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
-const hasTmux = (() => {
-  try {
-    return new Deno.Command("tmux", { args: ["-V"], stdout: "null", stderr: "null" }).outputSync().success;
-  } catch {
-    return false;
-  }
-})();
-if (!hasTmux) {
-  console.log("tests/repl/terminal_test.ts: tmux is not installed, so the terminal tests only say so");
-}
-
-// a private tmux server, its socket in a temporary folder removed at the end
-const SOCKET_DIR = hasTmux ? Deno.makeTempDirSync({ prefix: "denotorch-tmux-" }) : "";
-const SOCKET = `${SOCKET_DIR}/socket`;
-
-function tmux(...args: string[]): string {
-  const r = new Deno.Command("tmux", { args: ["-S", SOCKET, ...args], stdout: "piped", stderr: "piped" })
-    .outputSync();
-  return new TextDecoder().decode(r.stdout);
-}
-
-// A session that lives as long as the tests, so killing a test's session never stops the server
-// while the next test starts one.
-if (hasTmux) tmux("new-session", "-d", "-s", "keeper", "sleep 600");
-
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+const server = tmuxServer("tests/repl/terminal_test.ts", "denotorch-tmux-");
+const tmux = server.tmux;
 
 /** A REPL in a detached tmux session. */
 class Terminal {
@@ -227,6 +203,5 @@ terminalTest("start-up: ready to type in well under 250 ms", async () => {
 
 globalThis.addEventListener("unload", () => {
   if (!hasTmux) return;
-  tmux("kill-server");
-  Deno.removeSync(SOCKET_DIR, { recursive: true });
+  server.close();
 });
