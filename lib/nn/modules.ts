@@ -584,19 +584,8 @@ export class Embedding extends ModuleClass {
 
 // ---- containers --------------------------------------------------------------------------------
 
-/** `nn.Sequential(*modules)` or `nn.Sequential({name: module, …})` (PyTorch's OrderedDict form). */
-export class Sequential extends ModuleClass {
-  constructor(...mods: (ModuleClass | Record<string, ModuleClass>)[]) {
-    super();
-    if (mods.length === 1 && !(mods[0] instanceof ModuleClass) && typeof mods[0] === "object") {
-      for (const [k, m] of Object.entries(mods[0])) this.add_module(k, m);
-    } else mods.forEach((m, i) => this.add_module(String(i), m as ModuleClass));
-  }
-  override forward(input: unknown): unknown {
-    let x = input;
-    for (const m of this.children()) x = m(x);
-    return x;
-  }
+/** What Sequential and ModuleList share: modules named 0, 1, 2 … in order. */
+class ModuleSequence extends ModuleClass {
   /** Number of modules. */
   __len__(): number {
     return this._childEntries().length;
@@ -618,35 +607,31 @@ export class Sequential extends ModuleClass {
   }
 }
 
+/** `nn.Sequential(*modules)` or `nn.Sequential({name: module, …})` (PyTorch's OrderedDict form). */
+export class Sequential extends ModuleSequence {
+  constructor(...mods: (ModuleClass | Record<string, ModuleClass>)[]) {
+    super();
+    if (mods.length === 1 && !(mods[0] instanceof ModuleClass) && typeof mods[0] === "object") {
+      for (const [k, m] of Object.entries(mods[0])) this.add_module(k, m);
+    } else mods.forEach((m, i) => this.add_module(String(i), m as ModuleClass));
+  }
+  override forward(input: unknown): unknown {
+    let x = input;
+    for (const m of this.children()) x = m(x);
+    return x;
+  }
+}
+
 /** `nn.ModuleList(modules)`. */
-export class ModuleList extends ModuleClass {
+export class ModuleList extends ModuleSequence {
   constructor(mods: Iterable<ModuleClass> = []) {
     super();
     for (const m of mods) this.append(m);
-  }
-  /** Appends a module. */
-  append(m: ModuleClass): this {
-    this.add_module(String(this._childEntries().length), m);
-    return this;
   }
   /** Appends several modules. */
   extend(ms: Iterable<ModuleClass>): this {
     for (const m of ms) this.append(m);
     return this;
-  }
-  /** Number of modules. */
-  __len__(): number {
-    return this._childEntries().length;
-  }
-  /** The i-th module. */
-  at(i: number): ModuleClass {
-    const list = this._childEntries();
-    const n = list.length;
-    if (i < -n || i >= n) throw new IndexError(`index ${i} is out of range`);
-    return list[i < 0 ? i + n : i][1]!;
-  }
-  *[Symbol.iterator](): IterableIterator<ModuleClass> {
-    yield* this.children();
   }
 }
 
