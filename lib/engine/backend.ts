@@ -28,8 +28,11 @@ export function initEngine(): Promise<string> {
   if (ready) return ready;
   ready = (async () => {
     // tfjs logs a banner about the "node" platform and backend changes; keep the prompt clean.
-    tf.env().set("IS_TEST", true);
+    // PROD (not IS_TEST) silences it: IS_TEST also turns on a per-kernel leak check whose
+    // bookkeeping array grows by one entry per kernel run, forever.
+    tf.env().set("PROD", true);
     const preferred = Deno.env.get("DENOTORCH_CPU_BACKEND") ?? "wasm";
+    fastKernels();
     if (preferred === "wasm") {
       try {
         setWasmPaths(wasmDir());
@@ -42,6 +45,61 @@ export function initEngine(): Promise<string> {
     return "cpu";
   })();
   return ready;
+}
+
+interface EngineInternals {
+  runKernel(name: string, inputs: unknown, attrs?: unknown): tf.Tensor | tf.Tensor[];
+  makeTensorFromTensorInfo(info: tf.TensorInfo): tf.Tensor;
+  backendName: string | null;
+  backendInstance: unknown;
+  pendingBackendInit: unknown;
+  state: { profiling: boolean; gradientDepth: number; kernelDepth: number };
+}
+
+/**
+ * Every tfjs op ends in `engine.runKernel`, whose bookkeeping (kernel registry lookup by a
+ * string key, scopes, gradient tape, profiler checks) costs about as much as a small
+ * kernel itself. The facade never records tfjs gradients nor profiles, so the common case
+ * runs the backend's kernel directly: the outputs are made and tracked exactly as the
+ * engine makes them (tf.memory() counts them). Anything else takes the engine's own path.
+ */
+function fastKernels(): void {
+  const engine = tf.engine() as unknown as EngineInternals;
+  const slow = engine.runKernel.bind(engine);
+  const env = tf.env();
+  const cache = new Map<string, tf.KernelFunc | null>();
+  let cachedFor: string | null = null;
+  engine.runKernel = (name, inputs, attrs) => {
+    const st = engine.state;
+    const backend = engine.backendInstance;
+    if (
+      backend == null || engine.pendingBackendInit != null || st.profiling || st.gradientDepth > 0 ||
+      env.getBool("DEBUG")
+    ) return slow(name, inputs, attrs);
+    if (cachedFor !== engine.backendName) {
+      cache.clear();
+      cachedFor = engine.backendName;
+    }
+    let k = cache.get(name);
+    if (k === undefined) {
+      k = tf.getKernel(name, cachedFor!)?.kernelFunc ?? null;
+      cache.set(name, k);
+    }
+    if (k === null) return slow(name, inputs, attrs);
+    st.kernelDepth++;
+    let out: tf.TensorInfo | tf.TensorInfo[];
+    try {
+      out = k({ inputs, attrs, backend } as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo | tf.TensorInfo[];
+    } finally {
+      st.kernelDepth--;
+    }
+    if (Array.isArray(out)) {
+      return out.map((
+        o,
+      ) => ((o as tf.Tensor).rank != null ? o as tf.Tensor : engine.makeTensorFromTensorInfo(o)));
+    }
+    return (out as tf.Tensor).rank != null ? out as tf.Tensor : engine.makeTensorFromTensorInfo(out);
+  };
 }
 
 /** The tfjs backend that runs the `cpu` device. */

@@ -10,7 +10,8 @@
  * which the garbage collector does own, and released from the engine). A
  * spilled slot is uploaded again on its next use. Dead storages are released
  * outright by a FinalizationRegistry when the loop yields, and the facade
- * releases what it knows is dead (replaced in-place data, temporaries).
+ * releases what it knows is dead (replaced in-place data, temporaries, and the
+ * gradients and intermediates autograd's backward makes and drops).
  * @module
  */
 import { tf } from "./backend.ts";
@@ -18,13 +19,33 @@ import { tf } from "./backend.ts";
 /** Typed array types the engine reads and writes. */
 export type HostArray = Float32Array | Int32Array | Uint8Array;
 
-/** One storage's data: resident in the engine (`t`) or spilled to the host. */
+/** What a collected owner's finalizer releases (a private field: no cycle for JSON or inspection). */
+class Handle {
+  #slot: Slot | null = null;
+  get slot(): Slot | null {
+    return this.#slot;
+  }
+  set slot(s: Slot | null) {
+    this.#slot = s;
+  }
+}
+
+/**
+ * One storage's data: resident in the engine (`t`) or spilled to the host. The owner holds
+ * the slot; the finalizer of the owner holds only the slot's `handle`, which points back at
+ * the slot while it is resident (so a collected owner's engine memory is released) and not
+ * once it is spilled: a spilled copy then lives and dies with its owner, and the garbage
+ * collector reclaims the copies of dead tensors even inside a loop that never yields.
+ */
 export class Slot {
   t: tf.Tensor | null;
   host: HostArray | null = null;
   lastUse = 0;
   bytes: number;
   resident = false;
+  readonly handle: Handle = new Handle();
+  /** Whether the owner's finalizer is registered (while resident: a spilled slot needs none). */
+  registered = false;
   constructor(t: tf.Tensor) {
     this.t = t;
     this.bytes = t.size * (t.dtype === "bool" ? 1 : 4);
@@ -46,13 +67,15 @@ export const limits = {
 /** Counters behind `torch.memory_stats()`. */
 export const counters = { spills: 0, uploads: 0, finalized: 0 };
 
-const registry = new FinalizationRegistry<Slot>((slot) => {
+const registry = new FinalizationRegistry<Handle>((handle) => {
   counters.finalized++;
-  release(slot);
+  if (handle.slot) release(handle.slot);
 });
 
 /** Frees a slot's engine memory and forgets it. */
 export function release(slot: Slot): void {
+  slot.handle.slot = null;
+  unregister(slot);
   if (slot.resident) {
     resident.delete(slot);
     residentBytes -= slot.bytes;
@@ -67,8 +90,23 @@ export function release(slot: Slot): void {
 
 /** Ties a slot's life to its owner: when the owner is collected, the slot is released. */
 export function own(owner: object, slot: Slot): void {
-  registry.register(owner, slot);
+  register(owner, slot);
   admit(slot);
+}
+
+// A finalizer is registered only while the slot holds engine memory: a registration whose
+// owner died waits in the registry until the event loop turns, so a synchronous loop would
+// pile them up; spilled and released slots have nothing for a finalizer to free.
+function register(owner: object, slot: Slot): void {
+  if (slot.registered) return;
+  registry.register(owner, slot.handle, slot.handle);
+  slot.registered = true;
+}
+
+function unregister(slot: Slot): void {
+  if (!slot.registered) return;
+  registry.unregister(slot.handle);
+  slot.registered = false;
 }
 
 /** Marks a slot as used now (spilling picks the least recently used). */
@@ -80,6 +118,7 @@ function admit(slot: Slot, mayspill = true): void {
   slot.lastUse = ++tick;
   if (!slot.resident) {
     slot.resident = true;
+    slot.handle.slot = slot;
     resident.add(slot);
     residentBytes += slot.bytes;
   }
@@ -89,7 +128,8 @@ function admit(slot: Slot, mayspill = true): void {
 }
 
 /** Replaces a slot's engine tensor (in-place writes), releasing the old one. */
-export function replace(slot: Slot, t: tf.Tensor): void {
+export function replace(slot: Slot, t: tf.Tensor, owner: object): void {
+  register(owner, slot);
   const old = slot.t;
   slot.t = t;
   slot.host = null;
@@ -100,8 +140,8 @@ export function replace(slot: Slot, t: tf.Tensor): void {
   admit(slot);
 }
 
-/** The slot's engine tensor, uploading spilled data first. */
-export function engineTensor(slot: Slot, shape: number[], dtype: tf.DataType): tf.Tensor {
+/** The slot's engine tensor, uploading spilled data first (`owner` gets its finalizer back). */
+export function engineTensor(slot: Slot, shape: number[], dtype: tf.DataType, owner: object): tf.Tensor {
   if (slot.t) {
     slot.lastUse = ++tick;
     return slot.t;
@@ -110,6 +150,7 @@ export function engineTensor(slot: Slot, shape: number[], dtype: tf.DataType): t
   counters.uploads++;
   slot.t = tf.tensor(slot.host, shape, dtype);
   slot.host = null;
+  register(owner, slot);
   admit(slot, false);
   return slot.t;
 }
@@ -132,6 +173,8 @@ function spillSlot(s: Slot): void {
   s.t.dispose();
   s.t = null;
   s.resident = false;
+  s.handle.slot = null;
+  unregister(s);
   resident.delete(s);
   residentBytes -= s.bytes;
   counters.spills++;

@@ -11,9 +11,12 @@ import { tf } from "../engine/backend.ts";
 import { RuntimeError, TorchTypeError, ValueError } from "../errors.ts";
 import { float32, int64 } from "../tensor/dtype.ts";
 import { deviceOf, isKw, type Kw, run, scalarTypeName, splitKw, wrap } from "../tensor/dispatch.ts";
-import { readView, temp } from "../tensor/storage.ts";
+import { derived, derivedOnReuse, temp } from "../tensor/storage.ts";
+import { matmul2d, matOperand } from "../tensor/matmul.ts";
+import { jsKernels, pool, poolGrad, type PoolTaps, stridedRead } from "../engine/kernels.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { needsGrad, record } from "../autograd/node.ts";
+import { gradMode } from "../autograd/grad_mode.ts";
 import { applyInPlace } from "../autograd/inplace.ts";
 import { default_generator } from "../random/generator.ts";
 import { Size } from "../tensor/size.ts";
@@ -31,19 +34,7 @@ function shapeStr(s: readonly number[]): string {
   return `[${s.join(", ")}]`;
 }
 
-/**
- * A 2-D operand as the engine wants it: a transposed view of a contiguous
- * matrix (like `weight.t()`) is read untransposed with a transpose flag,
- * so the kernel does the transpose for free.
- */
-export function matOperand(t: Tensor): [tf.Tensor, boolean] {
-  const s = t._shape;
-  const st = t._strides;
-  if (s.length === 2 && s[0] > 1 && s[1] > 1 && st[0] === 1 && st[1] === s[0]) {
-    return [readView(t._storage, [s[1], s[0]], [s[0], 1], t._offset), true];
-  }
-  return [t._read(), false];
-}
+export { matOperand };
 
 // ---- linear --------------------------------------------------------------------------------------
 
@@ -68,16 +59,18 @@ export function addmm(
   const out = run("addmm", () => {
     const dev = deviceOf(bias, a, b);
     const [x, tx] = matOperand(a);
-    const [y, ty] = matOperand(b);
-    const plain = beta === 1 && alpha === 1 && bias._shape.length <= 1;
-    if (plain && !tx && !ty) {
-      return wrap(tf.fused.matMul({ a: x, b: y, bias: bias._read() }), float32, dev);
+    let [y, ty] = matOperand(b);
+    let kept = false;
+    if (ty && b._offset === 0 && b.numel() === b._storage.numel) {
+      // `x @ weight.t()` again with unchanged weights (evaluation): the weight transposed once
+      // and kept, so the engine multiplies in one kernel and keeps its packed copy
+      const wt = derivedOnReuse(b._storage, "t", () => tf.transpose(y, [1, 0]));
+      if (wt) [y, ty, kept] = [wt as tf.Tensor2D, false, true];
     }
-    if (plain) {
-      // tfjs-wasm 4.22's fused matMul adds the bias wrongly when an operand is transposed
-      return wrap(tf.add(temp(tf.matMul(x, y, tx, ty)), bias._read()), float32, dev);
+    if (beta === 1 && alpha === 1 && bias._shape.length <= 1) {
+      return wrap(matmul2d(x, tx, y, ty, bias._read(), kept), float32, dev);
     }
-    const p = temp(tf.mul(temp(tf.matMul(x, y, tx, ty)), alpha));
+    const p = temp(tf.mul(temp(matmul2d(x, tx, y, ty, undefined, kept)), alpha));
     return wrap(tf.add(p, temp(tf.mul(bias._read(), beta))), float32, dev);
   });
   if (needsGrad(bias, a, b)) {
@@ -86,11 +79,19 @@ export function addmm(
       return [
         n[0] ? (beta === 1 ? g : g.mul(beta)) : null,
         n[1] ? scaled(g.mm(s[1].t()), alpha) : null,
-        n[2] ? scaled(s[0].t().mm(g), alpha) : null,
+        // `b` is usually `weight.t()`: its gradient is then computed in the weight's own
+        // layout, `(gᵀ·a)ᵀ`, so the weight's `.grad` needs no transposed copy
+        n[2] ? scaled(transposedView(s[1]) ? g.t().mm(s[0]).t() : s[0].t().mm(g), alpha) : null,
       ];
     }, [a, b]);
   }
   return out;
+}
+
+/** A 2-D view that is the transpose of a contiguous matrix (like `weight.t()`). */
+function transposedView(t: Tensor): boolean {
+  const s = t._shape;
+  return s.length === 2 && s[0] > 1 && s[1] > 1 && t._strides[0] === 1 && t._strides[1] === s[0];
 }
 
 function scaled(t: Tensor, a: number): Tensor {
@@ -212,8 +213,14 @@ export function conv2d(input: Tensor, weight: Tensor, ...rest: unknown[]): Tenso
   const coutG = cout / groups;
   const out = run("conv2d", () => {
     const dev = deviceOf(input, weight, bias);
-    const x = temp(tf.transpose(input._read(), [0, 2, 3, 1])) as tf.Tensor4D;
-    const f = temp(tf.transpose(weight._read(), [2, 3, 1, 0])) as tf.Tensor4D;
+    const x = permute(input._read(), [0, 2, 3, 1]) as tf.Tensor4D;
+    // the filter in the engine's layout, kept with the weight while it is unchanged
+    const ws = weight._storage;
+    const f = derived(
+      ws,
+      `hwio ${weight._offset} ${weight._shape} ${weight._strides}`,
+      () => tf.transpose(weight._read(), [2, 3, 1, 0]),
+    ) as tf.Tensor4D;
     const b = bias ? bias._read() : undefined;
     const ys: tf.Tensor4D[] = [];
     // grouped convolutions run one engine convolution per group
@@ -224,7 +231,7 @@ export function conv2d(input: Tensor, weight: Tensor, ...rest: unknown[]): Tenso
       ys.push(convOnce(xg, fg, bg, stride, explicit, dil));
     }
     const y = groups > 1 ? temp(tf.concat(ys, 3)) : ys[0];
-    return wrap(tf.transpose(y, [0, 3, 1, 2]), float32, dev);
+    return wrap(permute(y, [0, 3, 1, 2]), float32, dev);
   });
   if (needsGrad(input, weight, bias)) {
     const inShape = input._shape.slice() as [number, number, number, number];
@@ -272,14 +279,21 @@ function convOnce(
   dil: Pair,
 ): tf.Tensor4D {
   const both = (stride[0] > 1 || stride[1] > 1) && (dil[0] > 1 || dil[1] > 1);
-  const y = temp(tf.fused.conv2d({
-    x,
-    filter: f,
-    strides: both ? [1, 1] : stride,
-    pad,
-    dilations: dil,
-    bias: b,
-  }));
+  // the engine's fused kernel directly: `tf.fused.conv2d` wraps it in a custom-gradient scope
+  // on every call (the facade does its own gradients)
+  const y = temp(
+    tf.engine().runKernel(
+      "FusedConv2D",
+      (b ? { x, filter: f, bias: b } : { x, filter: f }) as unknown as tf.NamedTensorMap,
+      {
+        strides: both ? [1, 1] : stride,
+        pad,
+        dataFormat: "NHWC",
+        dilations: dil,
+        activation: "linear",
+      } as unknown as tf.NamedAttrMap,
+    ) as tf.Tensor4D,
+  );
   if (!both) return y;
   const [n, h1, w1, c] = y.shape;
   return temp(tf.stridedSlice(y, [0, 0, 0, 0], [n, h1, w1, c], [1, stride[0], stride[1], 1])) as tf.Tensor4D;
@@ -325,16 +339,18 @@ function convBackward(
     const w1 = inShape[3] + pad[2][0] + pad[2][1] - dil[1] * (kw - 1);
     const spread = spreadGrad(g, stride, h1, w1);
     const r = convBackward(spread, xs, ws, inShape, [1, 1], pad, dil, [needs[0], needs[1], false]);
-    return [r[0], r[1], needs[2] ? g.sum([0, 2, 3]) : null];
+    return [r[0], r[1], needs[2] ? biasGrad(g) : null];
   }
   const gx = needs[0]
     ? run("conv2d_backward_input", () => {
-      const gy = temp(tf.transpose(g._read(), [0, 2, 3, 1])) as tf.Tensor4D;
-      let f = temp(tf.transpose(ws._read(), [2, 3, 1, 0])) as tf.Tensor4D;
-      if (dil[0] > 1 || dil[1] > 1) f = dilateFilter(f, dil);
-      const shape: [number, number, number, number] = [inShape[0], inShape[2], inShape[3], inShape[1]];
-      const r = temp(tf.conv2dTranspose(gy, f, shape, stride, pad));
-      return wrap(tf.transpose(r, [0, 3, 1, 2]), float32, g.device);
+      const gy = permute(g._read(), [0, 2, 3, 1]) as tf.Tensor4D;
+      const r = inputGradByConv(gy, ws, inShape, kh, kw, stride, pad, dil) ?? (() => {
+        let f = temp(tf.transpose(ws._read(), [2, 3, 1, 0])) as tf.Tensor4D;
+        if (dil[0] > 1 || dil[1] > 1) f = dilateFilter(f, dil);
+        const shape: [number, number, number, number] = [inShape[0], inShape[2], inShape[3], inShape[1]];
+        return temp(tf.conv2dTranspose(gy, f, shape, stride, pad));
+      })();
+      return wrap(permute(r, [0, 3, 1, 2]), float32, g.device);
     })
     : null;
   const gw = needs[1]
@@ -342,15 +358,89 @@ function convBackward(
       // dW[o, i, a, b] = Σ x[n, i, y·s + a·d, x·s + b·d] · g[n, o, y, x]: a convolution of the
       // input (channels as batch) with the output gradient (batch as channels), stride and
       // dilation swapped
-      const xin = temp(tf.transpose(xs._read(), [1, 2, 3, 0])) as tf.Tensor4D; // [Cin, H, W, N]
-      const gf = temp(tf.transpose(g._read(), [2, 3, 0, 1])) as tf.Tensor4D; // [OH, OW, N, Cout]
+      const xin = permute(xs._read(), [1, 2, 3, 0]) as tf.Tensor4D; // [Cin, H, W, N]
+      const gf = permute(g._read(), [2, 3, 0, 1]) as tf.Tensor4D; // [OH, OW, N, Cout]
       const r = temp(tf.conv2d(xin, gf, dil, pad, "NHWC", stride)); // [Cin, kh', kw', Cout]
-      const cut = temp(tf.slice(r, [0, 0, 0, 0], [r.shape[0], kh, kw, r.shape[3]]));
+      const cut = r.shape[1] === kh && r.shape[2] === kw
+        ? r
+        : temp(tf.slice(r, [0, 0, 0, 0], [r.shape[0], kh, kw, r.shape[3]]));
       return wrap(tf.transpose(cut, [3, 0, 1, 2]), float32, g.device);
     })
     : null;
-  const gb = needs[2] ? g.sum([0, 2, 3]) : null;
-  return [gx, gw, gb];
+  return [gx, gw, needs[2] ? biasGrad(g) : null];
+}
+
+/**
+ * A convolution's bias gradient `g.sum([0, 2, 3])`; in a plain backward as two engine sums,
+ * the contiguous spatial dims first (the engine moves reduced dims last with a transpose:
+ * this way only the small [N, C] is moved).
+ */
+function biasGrad(g: Tensor): Tensor {
+  if (gradMode.enabled || g.dtype !== float32) return g.sum([0, 2, 3]);
+  return run(
+    "conv2d_backward_bias",
+    () => wrap(tf.sum(temp(tf.sum(g._read(), [2, 3])), 0), float32, g.device),
+  );
+}
+
+/** `tf.transpose`, or a reshape (no copy) when the permutation only moves size-1 dims. */
+function permute(x: tf.Tensor, perm: number[]): tf.Tensor {
+  const kept = perm.filter((d) => x.shape[d] !== 1);
+  const moves = kept.some((d, i) => i > 0 && d < kept[i - 1]);
+  const shape = perm.map((d) => x.shape[d]);
+  return temp(moves ? tf.transpose(x, perm) : tf.reshape(x, shape));
+}
+
+/**
+ * The input gradient of a convolution as a forward convolution (XNNPACK; the engine's
+ * `Conv2DBackpropInput` is a scalar loop): the output gradient (NHWC), spread onto the
+ * stride-1 grid when strided, padded by `d·(k−1) − p`, convolved with the filter flipped
+ * in space and with its channel dims swapped. Null when a padding exceeds the dilated
+ * kernel (that rare case keeps the engine's kernel).
+ */
+function inputGradByConv(
+  gy: tf.Tensor4D,
+  ws: Tensor,
+  inShape: [number, number, number, number],
+  kh: number,
+  kw: number,
+  stride: Pair,
+  pad: Explicit,
+  dil: Pair,
+): tf.Tensor4D | null {
+  const [n, oh, ow, co] = gy.shape;
+  const [, , h, w] = inShape;
+  let x = gy;
+  let lh = oh;
+  let lw = ow;
+  if (stride[0] > 1 || stride[1] > 1) {
+    const six = temp(tf.reshape(gy, [n, oh, 1, ow, 1, co]));
+    const padded = temp(
+      tf.pad(six, [[0, 0], [0, 0], [0, stride[0] - 1], [0, 0], [0, stride[1] - 1], [0, 0]]),
+    );
+    lh = (oh - 1) * stride[0] + 1;
+    lw = (ow - 1) * stride[1] + 1;
+    const grid = temp(tf.reshape(padded, [n, oh * stride[0], ow * stride[1], co]));
+    x = temp(tf.slice(grid, [0, 0, 0, 0], [n, lh, lw, co])) as tf.Tensor4D;
+  }
+  const top = dil[0] * (kh - 1) - pad[1][0];
+  const left = dil[1] * (kw - 1) - pad[2][0];
+  const bottom = h - lh + pad[1][0];
+  const right = w - lw + pad[2][0];
+  if (top < 0 || left < 0 || bottom < 0 || right < 0) return null;
+  // f[a, b, o, i] = W[o, i, kh-1-a, kw-1-b]: one strided read (negative strides flip)
+  const [s0, s1, s2, s3] = ws._strides;
+  const f = (jsKernels()
+    ? temp(
+      stridedRead(
+        ws._storage.engine(),
+        [kh, kw, ws._shape[0], ws._shape[1]],
+        [-s2, -s3, s0, s1],
+        ws._offset + (kh - 1) * s2 + (kw - 1) * s3,
+      ),
+    )
+    : temp(tf.transpose(temp(tf.reverse(ws._read(), [2, 3])), [2, 3, 0, 1]))) as tf.Tensor4D;
+  return temp(tf.conv2d(x, f, 1, [[0, 0], [top, bottom], [left, right], [0, 0]], "NHWC", dil));
 }
 
 /** Inserts zeros between filter taps so a dilated filter runs as a plain one. */
@@ -517,7 +607,7 @@ function tapPool(
   name: string,
   withIndices = false,
 ): Tensor | [Tensor, Tensor] {
-  return _poolPath.host && x.device.type === "cpu"
+  return _poolPath.host && x.device.type === "cpu" && jsKernels()
     ? hostPool(kind, x, taps, name, withIndices)
     : enginePool(kind, x, taps, name, withIndices);
 }
@@ -540,62 +630,22 @@ function hostPool(
   const { k, oh, ow, idx } = taps;
   const ohw = oh * ow;
   const outShape = [...shape.slice(0, -2), oh, ow];
-  const xs = x._host();
-  const ys = new Float32Array(lead * ohw);
   const arg = kind === "max" ? new Int32Array(lead * ohw) : null;
-  const div = taps.divisor;
-  for (let l = 0; l < lead; l++) {
-    const base = l * hw;
-    for (let o = 0; o < ohw; o++) {
-      const t0 = o * k;
-      if (arg) {
-        let best = -Infinity;
-        let at = -1;
-        for (let t = 0; t < k; t++) {
-          const p = idx[t0 + t];
-          if (p === hw) continue;
-          if (at < 0) at = p;
-          const v = xs[base + p];
-          if (v > best || Number.isNaN(v)) {
-            best = v;
-            at = p;
-          }
-        }
-        ys[l * ohw + o] = best;
-        arg[l * ohw + o] = at;
-      } else {
-        let sum = 0;
-        for (let t = 0; t < k; t++) {
-          const p = idx[t0 + t];
-          if (p !== hw) sum += xs[base + p];
-        }
-        ys[l * ohw + o] = sum / div![o];
-      }
-    }
-  }
+  const geo: PoolTaps = { idx, k, lead, hw, ohw, divisor: taps.divisor };
   const dev = x.device;
-  const out = run(name, () => wrap(tf.tensor(ys, outShape, "float32"), x.dtype, dev));
+  // on the backend's memory directly (x's values are never copied out)
+  const out = run(name, () => {
+    const xv = x._read();
+    return wrap(
+      pool(xv.dtype === "float32" ? xv : temp(tf.cast(xv, "float32")), geo, outShape, arg),
+      x.dtype,
+      dev,
+    );
+  });
   if (needsGrad(x)) {
-    record(name, [x], out, (gs) => {
-      const g = gs[0]!._host();
-      const dx = new Float32Array(lead * hw);
-      for (let l = 0; l < lead; l++) {
-        const base = l * hw;
-        for (let o = 0; o < ohw; o++) {
-          const go = g[l * ohw + o];
-          if (arg) {
-            dx[base + arg[l * ohw + o]] += go;
-          } else {
-            const v = go / div![o];
-            for (let t = 0; t < k; t++) {
-              const p = idx[o * k + t];
-              if (p !== hw) dx[base + p] += v;
-            }
-          }
-        }
-      }
-      return [run(name, () => wrap(tf.tensor(dx, shape, "float32"), x.dtype, dev))];
-    });
+    record(name, [x], out, (gs) => [
+      run(name, () => wrap(poolGrad(gs[0]!._read(), geo, shape, arg), x.dtype, dev)),
+    ]);
   }
   if (!withIndices) return out;
   return [out, run(name, () => wrap(tf.tensor(arg!, outShape, "int32"), int64, dev))];
@@ -894,7 +944,7 @@ function alongDim(x: tf.Tensor, dim: number, f: (t: tf.Tensor) => tf.Tensor): tf
 export function softmax(input: Tensor, dim?: number | Kw): Tensor {
   const d = softmaxDim(input, typeof dim === "object" ? dim.dim : dim, "softmax");
   const out = run("softmax", () => {
-    const v = alongDim(input._read(), d, (t) => tf.softmax(t));
+    const v = temp(alongDim(input._read(), d, (t) => tf.softmax(t)));
     return wrap(tf.reshape(v, input._shape), float32, input.device);
   });
   if (needsGrad(input)) {
@@ -911,7 +961,7 @@ export function softmax(input: Tensor, dim?: number | Kw): Tensor {
 export function log_softmax(input: Tensor, dim?: number | Kw): Tensor {
   const d = softmaxDim(input, typeof dim === "object" ? dim.dim : dim, "log_softmax");
   const out = run("log_softmax", () => {
-    const v = alongDim(input._read(), d, (t) => tf.logSoftmax(t));
+    const v = temp(alongDim(input._read(), d, (t) => tf.logSoftmax(t)));
     return wrap(tf.reshape(v, input._shape), float32, input.device);
   });
   if (needsGrad(input)) {

@@ -26,6 +26,7 @@ import { temp } from "./storage.ts";
 import { Tensor, type TensorLike } from "./tensor.ts";
 import { type BackwardFn, needsGrad, record } from "../autograd/node.ts";
 import { applyInPlace, checkInPlace } from "../autograd/inplace.ts";
+import { gradMode } from "../autograd/grad_mode.ts";
 
 type Kernel2 = (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 type Kernel1 = (a: tf.Tensor) => tf.Tensor;
@@ -645,7 +646,7 @@ export const UNARY: Record<string, UnarySpec> = {
     kind: "same",
     node: "ReluBackward0",
     saves: "out",
-    grad: (g, s) => g.mul(s.out.gt(0).float()),
+    grad: (g, s) => reluBackward(g, s.out),
   },
   floor: { kernel: tf.floor, kind: "int-identity", node: "FloorBackward0", grad: zerosGrad },
   ceil: { kernel: tf.ceil, kind: "int-identity", node: "CeilBackward0", grad: zerosGrad },
@@ -667,6 +668,20 @@ export const UNARY: Record<string, UnarySpec> = {
   isinf: { kernel: tf.isInf, kind: "bool" },
   isfinite: { kernel: tf.isFinite, kind: "bool" },
 };
+
+/**
+ * ReLU's derivative `g * (out > 0)`: in a plain backward, two engine kernels (`out > 0` as
+ * the engine's step function, then a multiply; the comparison and cast it replaces are slow
+ * scalar loops in the wasm backend); the differentiable op chain where the derivative's own
+ * graph is recorded (create_graph). The one difference: a NaN output passes NaN (PyTorch
+ * passes `g` there, the op chain 0).
+ */
+function reluBackward(g: Tensor, out: Tensor): Tensor {
+  if (gradMode.enabled || g.dtype !== float32 || out.dtype !== float32) {
+    return g.mul(out.gt(0).float());
+  }
+  return run("relu_backward", () => wrap(tf.mul(g._read(), temp(tf.step(out._read()))), float32, g.device));
+}
 
 const UNARY_ALIASES: Record<string, string> = {
   negative: "neg",

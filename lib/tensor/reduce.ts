@@ -21,6 +21,7 @@ import {
 } from "./dispatch.ts";
 import { binary, where } from "./pointwise.ts";
 import { temp } from "./storage.ts";
+import { matmul2d, matOperand } from "./matmul.ts";
 import { Tensor } from "./tensor.ts";
 import { needsGrad, record } from "../autograd/node.ts";
 import { broadcastShapes } from "./geometry.ts";
@@ -330,7 +331,12 @@ function mmFwd(a: Tensor, b: Tensor): Tensor {
     );
   }
   const dt = matDtype(a, b, "mm");
-  return run("mm", () => wrap(matmulE(a._read(), b._read(), dt), dt, deviceOf(a, b)));
+  return run("mm", () => {
+    if (!dt.is_floating_point) return wrap(matmulE(a._read(), b._read(), dt), dt, deviceOf(a, b));
+    const [x, tx] = matOperand(a);
+    const [y, ty] = matOperand(b);
+    return wrap(matmul2d(x, tx, y, ty), dt, deviceOf(a, b));
+  });
 }
 
 /** `bmm(a, b)`: batched 3-D matrix product. */

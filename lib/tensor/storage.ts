@@ -6,7 +6,8 @@
  * @module
  */
 import { tf } from "../engine/backend.ts";
-import { engineTensor, type HostArray, own, replace, Slot } from "../engine/memory.ts";
+import { engineTensor, type HostArray, own, release, replace, Slot } from "../engine/memory.ts";
+import { jsKernels, stridedRead, stridedWrite } from "../engine/kernels.ts";
 import type { dtype } from "./dtype.ts";
 import type { device } from "./device.ts";
 import { boxPlan, flatIndices, isContiguous, numelOf, sameShape } from "./geometry.ts";
@@ -30,6 +31,12 @@ export function flushTemps(keep?: tf.Tensor): void {
   temps.length = 0;
 }
 
+/**
+ * Storages made while a log is open are listed in it: autograd's backward opens one around
+ * each derivative formula and frees what the formula made but did not return.
+ */
+export const made: { serial: number; log: Storage[] | null } = { serial: 0, log: null };
+
 /** The shared memory behind a tensor and its views. */
 export class Storage {
   readonly slot: Slot;
@@ -37,10 +44,27 @@ export class Storage {
   numel: number;
   /** PyTorch's version counter: bumped by every in-place write. */
   version = 0;
+  /** Creation order. */
+  readonly serial: number;
   constructor(t: tf.Tensor, readonly dtype: dtype, readonly device: device) {
     this.slot = new Slot(t);
     this.numel = t.size;
+    this.serial = made.serial++;
     own(this, this.slot);
+    made.log?.push(this);
+  }
+
+  /** An engine tensor derived from this data (see `derived`). */
+  _derived: { key: string; version: number; st: Storage } | null = null;
+  /** The last derived tensor asked for (see `derivedOnReuse`). */
+  _asked: { key: string; version: number } | null = null;
+
+  /**
+   * Frees the engine memory now, for a storage the facade knows nothing can reach (a
+   * gradient or intermediate that autograd made and dropped); reading it afterwards is an error.
+   */
+  _free(): void {
+    release(this.slot);
   }
 
   /** The engine tensor holding the data (any shape with `numel` elements). */
@@ -49,7 +73,7 @@ export class Storage {
     if (s.t) {
       return s.t;
     }
-    return engineTensor(s, [this.numel], this.dtype.engine as tf.DataType);
+    return engineTensor(s, [this.numel], this.dtype.engine as tf.DataType, this);
   }
 
   /** Host copy of the whole storage, if it is spilled (no engine work needed). */
@@ -59,8 +83,59 @@ export class Storage {
 
   /** Replaces the data (same element count) and bumps the version. */
   set(t: tf.Tensor): void {
-    replace(this.slot, t);
+    replace(this.slot, t, this);
     this.version++;
+  }
+}
+
+/**
+ * An engine tensor computed from a storage's data by `make` (a convolution filter in the
+ * engine's layout), kept with the storage until its data changes (version) or the key does,
+ * so repeated ops on unchanged weights neither recompute it nor make the engine rebuild
+ * what it caches per tensor (XNNPACK's packed filters). Not a temporary: the caller must not
+ * dispose it.
+ */
+export function derived(st: Storage, key: string, make: () => tf.Tensor): tf.Tensor {
+  return derivedOnReuse(st, key, make, false)!;
+}
+
+/**
+ * `derived`, made only when the same data is asked for a second time (a training step
+ * changes weights every step: making it there would be wasted work); null until then.
+ */
+export function derivedOnReuse(
+  st: Storage,
+  key: string,
+  make: () => tf.Tensor,
+  onReuse = true,
+): tf.Tensor | null {
+  const d = st._derived;
+  if (d && d.key === key && d.version === st.version) {
+    const t = d.st.slot.t;
+    if (t) return d.st.engine();
+  }
+  if (onReuse) {
+    const seen = st._asked;
+    if (!seen || seen.key !== key || seen.version !== st.version) {
+      st._asked = { key, version: st.version };
+      return null;
+    }
+  }
+  if (d) {
+    d.st._free();
+    st._derived = null;
+  }
+  const log = made.log;
+  made.log = null; // owned by `st`, whatever op is running
+  try {
+    const t = make();
+    const i = temps.lastIndexOf(t);
+    if (i >= 0) temps.splice(i, 1);
+    const own = new Storage(t, st.dtype, st.device);
+    st._derived = { key, version: st.version, st: own };
+    return t;
+  } finally {
+    made.log = log;
   }
 }
 
@@ -79,6 +154,21 @@ export function readView(
   const N = st.numel;
   const shp = shape as number[];
   if (n === 0) return temp(tf.zeros(shp, base.dtype));
+  if (offset === 0 && n === N && isContiguous(shape, strides)) {
+    return sameShape(base.shape, shape) ? base : temp(tf.reshape(base, shp));
+  }
+  if (jsKernels()) {
+    // a permutation of the whole storage (`w.t()`, `x.permute(…)`) is the engine's transpose;
+    // any other view is one strided copy on the backend's memory
+    if (offset === 0 && n === N) {
+      const plan = boxPlan(shape, strides, offset, N);
+      if (plan && plan.perm && plan.box.every((d, i) => d === plan.take[i])) {
+        const x = temp(tf.transpose(temp(tf.reshape(base, plan.sorted)), plan.perm));
+        return temp(tf.reshape(x, shp));
+      }
+    }
+    return temp(stridedRead(base, shape, strides, offset));
+  }
   if (isContiguous(shape, strides)) {
     if (offset === 0 && n === N) {
       return sameShape(base.shape, shape) ? base : temp(tf.reshape(base, shp));
@@ -141,6 +231,10 @@ export function writeView(
   }
   if (fresh && temps.lastIndexOf(value) < 0) temp(value);
   const base = st.engine();
+  if (jsKernels()) {
+    st.set(stridedWrite(base, value, shape, strides, offset));
+    return;
+  }
   const flat = base.rank === 1 ? base : temp(tf.reshape(base, [st.numel]));
   const idx = temp(tf.tensor2d(flatIndices(shape, strides, offset), [n, 1], "int32"));
   const upd = temp(tf.reshape(value, [n]));
