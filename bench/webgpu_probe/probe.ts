@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-import-prefix -- bundled with `deno bundle` to run where no import map or registry exists
 // Raw tfjs-webgpu under Deno on a real GPU: does it start, and how fast are the kernels
 // the facade will need (matmul, conv, conv gradients), timed with awaited readback.
 import * as tf from "npm:@tensorflow/tfjs-core@4.22.0";
