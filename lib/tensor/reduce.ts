@@ -115,14 +115,15 @@ function stdFwd(x: Tensor, ...args: unknown[]): Tensor {
   return moments("std", x, args, true);
 }
 
-function moments(name: string, x: Tensor, args: unknown[], root: boolean): Tensor {
-  if (!x.dtype.is_floating_point) {
-    throw new RuntimeError("std and var only support floating point and complex dtypes");
-  }
-  // std(unbiased: bool) as the first positional argument (PyTorch's old overload)
+/** std/var arguments: `(dim?, unbiased?, keepdim?)`, `(unbiased)`, or `{dim, correction, unbiased, keepdim}`. */
+function momentArgs(
+  x: Tensor,
+  args: unknown[],
+): { dims: number[] | null; keepdim: boolean; correction: number } {
   let rest = args;
   let unbiased: boolean | undefined;
   if (typeof args[0] === "boolean") {
+    // std(unbiased: bool) as the first positional argument (PyTorch's old overload)
     unbiased = args[0];
     rest = args.slice(1);
   } else if (typeof args[1] === "boolean") {
@@ -133,6 +134,14 @@ function moments(name: string, x: Tensor, args: unknown[], root: boolean): Tenso
   const { dims, keepdim, kw } = reduceArgs(x, rest);
   if (kw.unbiased !== undefined) unbiased = Boolean(kw.unbiased);
   const correction = kw.correction !== undefined ? Number(kw.correction) : unbiased === false ? 0 : 1;
+  return { dims, keepdim, correction };
+}
+
+function moments(name: string, x: Tensor, args: unknown[], root: boolean): Tensor {
+  if (!x.dtype.is_floating_point) {
+    throw new RuntimeError("std and var only support floating point and complex dtypes");
+  }
+  const { dims, keepdim, correction } = momentArgs(x, args);
   return run(name, () => {
     const axes = dims ?? x._shape.map((_, i) => i);
     if (x.numel() === 0) {
@@ -547,19 +556,7 @@ function prodOfOthersDiff(x: Tensor, dim: number | null): Tensor {
 }
 
 function momentsBackward(name: string, x: Tensor, out: Tensor, args: unknown[], root: boolean): void {
-  // re-read the arguments as the forward did
-  let rest = args;
-  let unbiased: boolean | undefined;
-  if (typeof args[0] === "boolean") {
-    unbiased = args[0];
-    rest = args.slice(1);
-  } else if (typeof args[1] === "boolean") {
-    unbiased = args[1];
-    rest = [args[0], ...args.slice(2)];
-  }
-  const { dims, keepdim, kw } = reduceArgs(x, rest);
-  if (kw.unbiased !== undefined) unbiased = Boolean(kw.unbiased);
-  const correction = kw.correction !== undefined ? Number(kw.correction) : unbiased === false ? 0 : 1;
+  const { dims, keepdim, correction } = momentArgs(x, args);
   const axes = dims ?? x._shape.map((_, i) => i);
   const xs = x._shape.slice();
   const n = axes.reduce((acc, d) => acc * xs[d], 1);
