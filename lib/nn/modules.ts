@@ -478,35 +478,30 @@ export class Tanh extends ModuleClass {
   }
 }
 
-/** `nn.Softmax(dim=None)`. */
-export class Softmax extends ModuleClass {
+/** What Softmax and LogSoftmax share: the `dim` they normalise over. */
+class AlongDim extends ModuleClass {
   dim: number | null;
   constructor(...rest: unknown[]) {
     super();
     const [a, kw] = kwOf(rest);
     this.dim = arg(a, 0, kw, "dim", null);
-  }
-  override forward(input: Tensor): Tensor {
-    return F.softmax(input, this.dim ?? undefined);
   }
   override extra_repr(): string {
     return `dim=${py(this.dim)}`;
   }
 }
 
-/** `nn.LogSoftmax(dim=None)`. */
-export class LogSoftmax extends ModuleClass {
-  dim: number | null;
-  constructor(...rest: unknown[]) {
-    super();
-    const [a, kw] = kwOf(rest);
-    this.dim = arg(a, 0, kw, "dim", null);
+/** `nn.Softmax(dim=None)`. */
+export class Softmax extends AlongDim {
+  override forward(input: Tensor): Tensor {
+    return F.softmax(input, this.dim ?? undefined);
   }
+}
+
+/** `nn.LogSoftmax(dim=None)`. */
+export class LogSoftmax extends AlongDim {
   override forward(input: Tensor): Tensor {
     return F.log_softmax(input, this.dim ?? undefined);
-  }
-  override extra_repr(): string {
-    return `dim=${py(this.dim)}`;
   }
 }
 
