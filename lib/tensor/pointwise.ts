@@ -106,17 +106,6 @@ export const BINARY: Record<string, BinarySpec> = {
       n[1] ? g.neg().mul(s.a).div(T(s.b).mul(s.b)) : null,
     ],
   },
-  true_divide: {
-    kernel: tf.div,
-    kind: "float",
-    node: "DivBackward0",
-    saves: ["a", "b"],
-    savedFor: { a: 1 },
-    grad: (g, s, _kw, n) => [
-      n[0] ? g.div(s.b) : null,
-      n[1] ? g.neg().mul(s.a).div(T(s.b).mul(s.b)) : null,
-    ],
-  },
   pow: {
     kernel: tf.pow,
     kind: "arith",
@@ -186,6 +175,8 @@ export const BINARY: Record<string, BinarySpec> = {
   logical_or: { kernel: tf.logicalOr, kind: "logical" },
   logical_xor: { kernel: tf.logicalXor, kind: "logical" },
 };
+// true_divide is div under its own name (its errors name it), with the same entry
+BINARY.true_divide = BINARY.div;
 
 function powOf(a: TensorLike, e: Tensor): Tensor {
   return a instanceof Tensor ? a.pow(e) : binary("pow", a, e);
