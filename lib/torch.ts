@@ -6,7 +6,9 @@
 import "./tensor/methods.ts";
 import * as C from "./tensor/creation.ts";
 import * as D from "./tensor/dtype.ts";
-import { device } from "./tensor/device.ts";
+import { device, get_default_device, set_default_device } from "./tensor/device.ts";
+import { gpuReady, gpuStatus, startGpu } from "./engine/webgpu.ts";
+import { gpuBackend } from "./engine/backend.ts";
 import { Size } from "./tensor/size.ts";
 import { is_tensor, Tensor, type TensorLike } from "./tensor/tensor.ts";
 import {
@@ -49,6 +51,57 @@ register_parameter_type({
 });
 checkpointLoader.load = (bytes) => load(bytes) as Record<string, Tensor>;
 syncDownloader.download = (url, dir, name) => void download_url(url, dir, { filename: name, md5: null });
+
+/**
+ * `torch.webgpu`: this engine's `torch.cuda`. Deno's WebGPU starts asynchronously, so a
+ * script starts it once with `await torch.webgpu.init()` (the REPL and lessons do it for
+ * the user) before making webgpu tensors.
+ */
+export const webgpu = {
+  /**
+   * Starts the webgpu device (once) and tells whether it works; never throws.
+   * @returns true when the device is available
+   */
+  init: async (): Promise<boolean> => (await startGpu()).available,
+  /** Whether the webgpu device works (after `init()`; before it, a clear error). */
+  is_available: (): boolean => {
+    const st = gpuStatus();
+    if (!st) {
+      throw new RuntimeError(
+        "Cannot tell whether webgpu is available before it is started: `await torch.webgpu.init()` answers (and starts it)",
+      );
+    }
+    return st.available && gpuReady();
+  },
+  /** Whether the adapter is a real GPU, not a software fallback such as lavapipe. */
+  is_real: (): boolean => {
+    const st = gpuStatus();
+    return Boolean(st?.available && !st.fallback);
+  },
+  /** The adapter's name, as `torch.cuda.get_device_name()`. */
+  get_device_name: (): string => {
+    const st = gpuStatus();
+    if (!st?.available) {
+      throw new RuntimeError(
+        `Cannot name the webgpu device as it is not available${st ? `: ${st.reason}` : " (not started)"}`,
+      );
+    }
+    return st.name + (st.fallback ? " (software fallback)" : "");
+  },
+  /** Number of webgpu devices: 1 when available. */
+  device_count: (): number => (gpuStatus()?.available ? 1 : 0),
+  /** Waits until the queued GPU work is done (as `torch.cuda.synchronize()`). */
+  synchronize: async (): Promise<void> => {
+    const b = gpuBackend() as unknown as {
+      device?: { queue: { onSubmittedWorkDone(): Promise<void> } };
+      submitQueue?(): void;
+    } | null;
+    if (!b?.device) return;
+    const enc = b as unknown as { commandEncoder: unknown; submitQueue(): void };
+    if (enc.commandEncoder) enc.submitQueue();
+    await b.device.queue.onSubmittedWorkDone();
+  },
+};
 
 /** `torch.autograd`. */
 export const autograd = {
@@ -215,5 +268,9 @@ export const torch = {
   memory_limits: limits,
   /** The tfjs backend behind the cpu device ("wasm", or "cpu" as a fallback). */
   backend: cpuBackendName,
+  set_default_device,
+  get_default_device,
+  /** The webgpu device (this engine's `torch.cuda`). */
+  webgpu,
 };
 void F;

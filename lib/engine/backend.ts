@@ -50,10 +50,62 @@ export function initEngine(): Promise<string> {
 interface EngineInternals {
   runKernel(name: string, inputs: unknown, attrs?: unknown): tf.Tensor | tf.Tensor[];
   makeTensorFromTensorInfo(info: tf.TensorInfo): tf.Tensor;
+  makeTensor(values: tf.TypedArray, shape: number[], dtype: tf.DataType, backend?: unknown): tf.Tensor;
   backendName: string | null;
   backendInstance: unknown;
   pendingBackendInit: unknown;
-  state: { profiling: boolean; gradientDepth: number; kernelDepth: number };
+  state: {
+    profiling: boolean;
+    gradientDepth: number;
+    kernelDepth: number;
+    tensorInfo: WeakMap<object, { backend: unknown }>;
+  };
+}
+
+/** The started webgpu backend, or null (then nothing below costs anything on the cpu path). */
+let gpu: tf.KernelBackend | null = null;
+
+/** Makes `b` the backend of the `webgpu` device (lib/engine/webgpu.ts starts it). */
+export function attachGpu(b: tf.KernelBackend | null): void {
+  gpu = b;
+}
+
+/** The webgpu backend, if started. */
+export function gpuBackend(): tf.KernelBackend | null {
+  return gpu;
+}
+
+/** Whether an engine tensor's data lives on the webgpu backend. */
+export function onGpu(t: tf.TensorInfo): boolean {
+  if (gpu === null) return false;
+  const e = tf.engine() as unknown as EngineInternals;
+  return e.state.tensorInfo.get(t.dataId)?.backend === gpu;
+}
+
+/** A copy of a cpu engine tensor made on the webgpu backend (a fresh tensor the caller owns). */
+export function copyToGpu(t: tf.Tensor): tf.Tensor {
+  if (gpu === null) throw new Error("the webgpu backend is not started");
+  const e = tf.engine() as unknown as EngineInternals;
+  return e.makeTensor(t.dataSync() as tf.TypedArray, t.shape.slice(), t.dtype, gpu);
+}
+
+/**
+ * Runs `body` with the webgpu backend as tfjs's active backend: creation ops
+ * (`tf.zeros`, `tf.scalar`) inside it make webgpu tensors.
+ */
+export function withGpu<T>(body: () => T): T {
+  if (gpu === null) throw new Error("the webgpu backend is not started");
+  const e = tf.engine() as unknown as EngineInternals;
+  const name = e.backendName, inst = e.backendInstance;
+  if (inst === gpu) return body();
+  e.backendName = "webgpu";
+  e.backendInstance = gpu;
+  try {
+    return body();
+  } finally {
+    e.backendName = name;
+    e.backendInstance = inst;
+  }
 }
 
 /**
@@ -62,27 +114,30 @@ interface EngineInternals {
  * kernel itself. The facade never records tfjs gradients nor profiles, so the common case
  * runs the backend's kernel directly: the outputs are made and tracked exactly as the
  * engine makes them (tf.memory() counts them). Anything else takes the engine's own path.
+ *
+ * tfjs has one active backend, but tensors live on two (cpu and webgpu): a kernel runs
+ * where its tensor inputs live, as PyTorch dispatches on its inputs' device. The facade
+ * refuses ops that mix devices, so a cpu input of a webgpu kernel is a scalar operand
+ * the op made; it is copied (never moved: tfjs would move a shared cpu storage).
  */
 function fastKernels(): void {
   const engine = tf.engine() as unknown as EngineInternals;
   const slow = engine.runKernel.bind(engine);
   const env = tf.env();
-  const cache = new Map<string, tf.KernelFunc | null>();
-  let cachedFor: string | null = null;
-  engine.runKernel = (name, inputs, attrs) => {
+  const caches = new Map<string, Map<string, tf.KernelFunc | null>>();
+  const direct = (name: string, inputs: unknown, attrs: unknown): tf.Tensor | tf.Tensor[] => {
     const st = engine.state;
     const backend = engine.backendInstance;
     if (
       backend == null || engine.pendingBackendInit != null || st.profiling || st.gradientDepth > 0 ||
       env.getBool("DEBUG")
     ) return slow(name, inputs, attrs);
-    if (cachedFor !== engine.backendName) {
-      cache.clear();
-      cachedFor = engine.backendName;
-    }
+    const bname = engine.backendName!;
+    let cache = caches.get(bname);
+    if (cache === undefined) caches.set(bname, cache = new Map());
     let k = cache.get(name);
     if (k === undefined) {
-      k = tf.getKernel(name, cachedFor!)?.kernelFunc ?? null;
+      k = tf.getKernel(name, bname)?.kernelFunc ?? null;
       cache.set(name, k);
     }
     if (k === null) return slow(name, inputs, attrs);
@@ -100,6 +155,45 @@ function fastKernels(): void {
     }
     return (out as tf.Tensor).rank != null ? out as tf.Tensor : engine.makeTensorFromTensorInfo(out);
   };
+  engine.runKernel = (name, inputs, attrs) => {
+    if (gpu === null || engine.backendInstance === gpu || !anyOnGpu(engine, inputs)) {
+      return direct(name, inputs, attrs);
+    }
+    const copies: tf.Tensor[] = [];
+    const moved = placeOnGpu(engine, inputs, copies);
+    try {
+      return withGpu(() => direct(name, moved, attrs));
+    } finally {
+      for (const c of copies) c.dispose();
+    }
+  };
+}
+
+function anyOnGpu(engine: EngineInternals, inputs: unknown): boolean {
+  const info = engine.state.tensorInfo;
+  for (const v of Object.values(inputs as Record<string, unknown>)) {
+    if (Array.isArray(v)) {
+      for (const x of v) if (x && info.get((x as tf.Tensor).dataId)?.backend === gpu) return true;
+    } else if (v && info.get((v as tf.Tensor).dataId)?.backend === gpu) return true;
+  }
+  return false;
+}
+
+function placeOnGpu(engine: EngineInternals, inputs: unknown, copies: tf.Tensor[]): unknown {
+  const info = engine.state.tensorInfo;
+  const place = (x: unknown): unknown => {
+    if (!x || info.get((x as tf.Tensor).dataId)?.backend === gpu) return x;
+    const c = copyToGpu(x as tf.Tensor);
+    copies.push(c);
+    return c;
+  };
+  // some kernels (Concat, AddN) take a list of tensors rather than named ones
+  if (Array.isArray(inputs)) return inputs.map(place);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(inputs as Record<string, unknown>)) {
+    out[k] = Array.isArray(v) ? v.map(place) : place(v);
+  }
+  return out;
 }
 
 /** The tfjs backend that runs the `cpu` device. */

@@ -14,7 +14,8 @@
  * gradients and intermediates autograd's backward makes and drops).
  * @module
  */
-import { tf } from "./backend.ts";
+import { onGpu, tf } from "./backend.ts";
+import { RuntimeError } from "../errors.ts";
 
 /** Typed array types the engine reads and writes. */
 export type HostArray = Float32Array | Int32Array | Uint8Array;
@@ -46,9 +47,15 @@ export class Slot {
   readonly handle: Handle = new Handle();
   /** Whether the owner's finalizer is registered (while resident: a spilled slot needs none). */
   registered = false;
+  /**
+   * Whether the data lives on the webgpu backend: never spilled (a GPU read cannot be
+   * synchronous), so it stays out of the resident budget and dies with its owner.
+   */
+  readonly gpu: boolean;
   constructor(t: tf.Tensor) {
     this.t = t;
     this.bytes = t.size * (t.dtype === "bool" ? 1 : 4);
+    this.gpu = onGpu(t);
   }
 }
 
@@ -62,10 +69,18 @@ export const limits = {
   maxBytes: 1024 * 1024 * 1024,
   /** Engine tensors kept before spilling (each costs bookkeeping). */
   maxTensors: 20000,
+  /**
+   * Bytes of webgpu storages held before a new one is refused with an out-of-memory error
+   * (they cannot be spilled: dead ones are freed when the program yields to the event loop).
+   */
+  maxWebgpuBytes: 8 * 1024 * 1024 * 1024,
 };
 
 /** Counters behind `torch.memory_stats()`. */
 export const counters = { spills: 0, uploads: 0, finalized: 0 };
+
+/** Storages and bytes held on the webgpu device. */
+const gpuHeld = { storages: 0, bytes: 0 };
 
 const registry = new FinalizationRegistry<Handle>((handle) => {
   counters.finalized++;
@@ -76,6 +91,10 @@ const registry = new FinalizationRegistry<Handle>((handle) => {
 export function release(slot: Slot): void {
   slot.handle.slot = null;
   unregister(slot);
+  if (slot.gpu && slot.t) {
+    gpuHeld.storages--;
+    gpuHeld.bytes -= slot.bytes;
+  }
   if (slot.resident) {
     resident.delete(slot);
     residentBytes -= slot.bytes;
@@ -90,6 +109,17 @@ export function release(slot: Slot): void {
 
 /** Ties a slot's life to its owner: when the owner is collected, the slot is released. */
 export function own(owner: object, slot: Slot): void {
+  if (slot.gpu && gpuHeld.bytes + slot.bytes > limits.maxWebgpuBytes) {
+    const mib = (n: number) => (n / 2 ** 20).toFixed(2);
+    const tried = slot.bytes;
+    release(slot);
+    throw new RuntimeError(
+      `webgpu out of memory. Tried to allocate ${mib(tried)} MiB with ${mib(gpuHeld.bytes)} MiB held ` +
+        `(torch.memory_limits.maxWebgpuBytes is ${mib(limits.maxWebgpuBytes)} MiB). Dead tensors are freed ` +
+        "when the program yields to the event loop: in a loop, await something each step (such as " +
+        "`await loss.item_async()`), or raise the limit",
+    );
+  }
   register(owner, slot);
   admit(slot);
 }
@@ -116,6 +146,14 @@ export function touch(slot: Slot): void {
 
 function admit(slot: Slot, mayspill = true): void {
   slot.lastUse = ++tick;
+  if (slot.gpu) {
+    if (slot.handle.slot !== slot) {
+      slot.handle.slot = slot;
+      gpuHeld.storages++;
+      gpuHeld.bytes += slot.bytes;
+    }
+    return;
+  }
   if (!slot.resident) {
     slot.resident = true;
     slot.handle.slot = slot;
@@ -135,6 +173,7 @@ export function replace(slot: Slot, t: tf.Tensor, owner: object): void {
   slot.host = null;
   const bytes = t.size * (t.dtype === "bool" ? 1 : 4);
   if (slot.resident) residentBytes += bytes - slot.bytes;
+  if (slot.gpu && slot.handle.slot === slot) gpuHeld.bytes += bytes - slot.bytes;
   slot.bytes = bytes;
   if (old && old !== t) old.dispose();
   admit(slot);
@@ -196,6 +235,10 @@ export interface MemoryStats {
   uploads: number;
   /** Storages released after their tensors were garbage-collected. */
   finalized: number;
+  /** Storages held on the webgpu device (never spilled). */
+  webgpu_storages: number;
+  /** Bytes of those storages. */
+  webgpu_bytes: number;
 }
 
 /** Engine memory counters (a `torch.cuda.memory_stats()`-style view). */
@@ -209,5 +252,7 @@ export function memoryStats(): MemoryStats {
     spills: counters.spills,
     uploads: counters.uploads,
     finalized: counters.finalized,
+    webgpu_storages: gpuHeld.storages,
+    webgpu_bytes: gpuHeld.bytes,
   };
 }

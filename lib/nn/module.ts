@@ -344,6 +344,25 @@ export class ModuleClass {
     return this;
   }
 
+  /**
+   * `to(...)` on every device, the webgpu → cpu move included (read back asynchronously,
+   * the one way Deno's WebGPU reads): `await model.to_async("cpu")`.
+   */
+  async to_async(...args: unknown[]): Promise<this> {
+    type Movable = { to_async(...a: unknown[]): Promise<Tensor> };
+    for (const m of this.modules()) {
+      const self = m as unknown as Record<string, unknown>;
+      for (const [n, p] of m._ownParameters()) {
+        const moved = await (p as unknown as Movable).to_async(...args);
+        if (moved !== p) no_grad(() => (p.data = moved.detach()));
+        if (p._grad) p._grad = await (p._grad as unknown as Movable).to_async(...args);
+        self[n] = p;
+      }
+      for (const [n, b] of m._ownBuffers()) self[n] = await (b as unknown as Movable).to_async(...args);
+    }
+    return this;
+  }
+
   /** Same as `to("cpu")`. */
   cpu(): this {
     return this.to("cpu");

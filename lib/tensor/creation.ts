@@ -7,7 +7,7 @@
 import { tf } from "../engine/backend.ts";
 import { RuntimeError, TorchTypeError, ValueError } from "../errors.ts";
 import { bool, checkSupported, type dtype, float32, int32, int64, scalarDtype, toDtype } from "./dtype.ts";
-import { CPU, device, toDevice } from "./device.ts";
+import { CPU, defaultDevice, device, useDevice } from "./device.ts";
 import { isKw, type Kw, pyType, run, sizesOf, splitKw, wrap } from "./dispatch.ts";
 import { numelOf } from "./geometry.ts";
 import { Tensor } from "./tensor.ts";
@@ -47,7 +47,7 @@ function finish(t: Tensor, kw: Kw): Tensor {
 }
 
 function devOf(kw: Kw): device {
-  return kw.device != null ? toDevice(kw.device as string) : CPU;
+  return kw.device != null ? useDevice(kw.device as string) : defaultDevice();
 }
 
 /** Checks values fit the engine's 32-bit integers (int64 is stored in 32 bits). */
@@ -107,7 +107,7 @@ function flattenData(data: unknown): { shape: number[]; flat: number[]; dt: dtyp
       if (x._shape.length !== want.length || x._shape.some((v, i) => v !== want[i])) {
         throw new ValueError(`expected sequence of length ${want[0]} at dim ${d} (got ${x._shape[0]})`);
       }
-      const v = x._host();
+      const v = x._host("torch.tensor(tensors)");
       for (let i = 0; i < v.length; i++) flat.push(v[i]);
       tensorDt = tensorDt && tensorDt.category >= x.dtype.category ? tensorDt : x.dtype;
       any = true;
@@ -167,7 +167,7 @@ export function tensor(data: unknown, opts: TensorOptions = {}): Tensor {
   }
   if (data instanceof Tensor) {
     const dt = chooseDtype(kw, data.dtype);
-    return finish(fromValues(data._host(), [...data._shape], dt, devOf(kw)), kw);
+    return finish(fromValues(data._host("torch.tensor(tensor)"), [...data._shape], dt, devOf(kw)), kw);
   }
   const { shape, flat, dt: inferred } = flattenData(data);
   const dt = chooseDtype(kw, inferred);

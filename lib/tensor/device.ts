@@ -3,6 +3,7 @@
  * @module
  */
 import { RuntimeError } from "../errors.ts";
+import { gpuReady, gpuStatus } from "../engine/webgpu.ts";
 
 const KNOWN = ["cpu", "webgpu"];
 
@@ -65,4 +66,49 @@ export const CPU: device = new device("cpu");
 /** Normalises a device argument. */
 export function toDevice(d: device | string): device {
   return d instanceof device ? d : new device(d);
+}
+
+/** The webgpu device (index 0: one adapter is used). */
+export const WEBGPU: device = new device("webgpu", 0);
+
+/**
+ * The device a tensor is made on or moved to, checked: `webgpu` needs the device started
+ * (`await torch.webgpu.init()`), and its only index is 0.
+ */
+export function useDevice(d: device | string): device {
+  const dev = toDevice(d);
+  if (dev.type === "cpu") return dev.index === null || dev.index === 0 ? CPU : badOrdinal(dev);
+  if ((dev.index ?? 0) !== 0) badOrdinal(dev);
+  if (!gpuReady()) {
+    const st = gpuStatus();
+    throw new RuntimeError(
+      st
+        ? `Cannot use the webgpu device as it is not available: ${st.reason}`
+        : "Cannot use the webgpu device as it is not started: run `await torch.webgpu.init()` first (the REPL and lessons start it for you)",
+    );
+  }
+  return WEBGPU;
+}
+
+function badOrdinal(d: device): never {
+  throw new RuntimeError(
+    `Cannot use device ${d} as it does not exist: the only ${d.type} device is ${d.type}:0`,
+  );
+}
+
+let current: device = CPU;
+
+/** The device factory functions use when none is given (`cpu` unless set). */
+export function defaultDevice(): device {
+  return current;
+}
+
+/** `torch.set_default_device(d)`: where factory functions and new layers put tensors. */
+export function set_default_device(d: device | string | null): void {
+  current = d === null ? CPU : useDevice(d);
+}
+
+/** `torch.get_default_device()`. */
+export function get_default_device(): device {
+  return current;
 }

@@ -216,7 +216,7 @@ function advancedPositions(
           );
         }
       }
-      const data = m._host();
+      const data = m._host("indexing with a boolean mask");
       const nz: number[][] = m._shape.map(() => []);
       const ix = new Array<number>(m._shape.length).fill(0);
       for (let p = 0; p < data.length; p++) {
@@ -230,7 +230,7 @@ function advancedPositions(
         idx.push({ dim: a.dim + k, data: Int32Array.from(list), shape: [list.length] })
       );
     } else {
-      idx.push({ dim: a.dim, data: a.index._host(), shape: a.index._shape });
+      idx.push({ dim: a.dim, data: a.index._host("indexing with a tensor"), shape: a.index._shape });
     }
   }
   let bshape: number[] = [];
@@ -325,6 +325,9 @@ export function getitem(x: Tensor, items: IndexItem[]): Tensor {
   }
   const { view, adv } = applyBasic(x, items);
   if (adv.length === 0) return view;
+  if (adv.length === 1 && adv[0].index._storage.slot.gpu && adv[0].index.dtype !== bool) {
+    return indexOnDevice(view, adv[0].dim, adv[0].index);
+  }
   const { pos, shape } = advancedPositions(view, adv);
   const out = run("index", () => {
     const flat = temp(tf.reshape(view._read(), [view.numel()]));
@@ -335,6 +338,53 @@ export function getitem(x: Tensor, items: IndexItem[]): Tensor {
     record("IndexBackward0", [view], out, indexGrad(view._shape, pos));
   }
   return out;
+}
+
+/**
+ * `t[idx]` with one integer index tensor that lives on a device that cannot read back
+ * synchronously (webgpu): a gather along `dim` there, its gradient a segment sum. Indices are
+ * not bounds-checked there (README, Differences).
+ */
+function indexOnDevice(view: Tensor, dim: number, index: Tensor): Tensor {
+  const shape = view._shape.slice();
+  const outShape = [...shape.slice(0, dim), ...index._shape, ...shape.slice(dim + 1)];
+  const dev = deviceOf(view, index);
+  const out = run("index", () => {
+    const g = temp(tf.gather(view._read(), devicePositions(index, shape[dim]), dim));
+    return wrap(tf.reshape(g, outShape), view.dtype, dev);
+  });
+  if (needsGrad(view) && out.dtype.is_floating_point) {
+    record("IndexBackward0", [view], out, indexOnDeviceGrad(shape, dim, index));
+  }
+  return out;
+}
+
+/** An index tensor's values as int32 positions, negatives counted from the end, on its device. */
+function devicePositions(index: Tensor, size: number): tf.Tensor {
+  const ix = temp(tf.reshape(temp(tf.cast(index._read(), "int32")), [index.numel()]));
+  const neg = temp(tf.less(ix, temp(tf.scalar(0, "int32"))));
+  return temp(tf.where(neg, temp(tf.add(ix, temp(tf.scalar(size, "int32")))), ix));
+}
+
+/** IndexBackward0 of `indexOnDevice`: the indexed dim first, the rest flattened, one segment sum. */
+function indexOnDeviceGrad(shape: number[], dim: number, index: Tensor): BackwardFn {
+  const m = index.numel();
+  const rest = [...shape.slice(0, dim), ...shape.slice(dim + 1)];
+  const restN = rest.reduce((a, b) => a * b, 1);
+  const perm = [dim, ...shape.map((_, k) => k).filter((k) => k !== dim)];
+  const inv = perm.map((_, k) => perm.indexOf(k));
+  return (gs) => [
+    run("index_backward", () => {
+      const g = gs[0]!;
+      const gm = temp(tf.reshape(g._read(), [...shape.slice(0, dim), m, ...shape.slice(dim + 1)]));
+      const front = temp(tf.reshape(temp(tf.transpose(gm, perm)), [m, restN]));
+      const pos = devicePositions(index, shape[dim]) as tf.Tensor1D;
+      const sums = temp(
+        tf.reshape(temp(tf.unsortedSegmentSum(front, pos, shape[dim])), [shape[dim], ...rest]),
+      );
+      return wrap(tf.transpose(sums, inv), g.dtype, g.device);
+    }),
+  ];
 }
 
 // Backward formulas come from these factories, not from closures inside the ops, whose scope

@@ -10,7 +10,7 @@
 import { tf } from "../engine/backend.ts";
 import { RuntimeError, TorchTypeError } from "../errors.ts";
 import { bool, type dtype, float32, int32, int64, toDtype } from "./dtype.ts";
-import { type device, toDevice } from "./device.ts";
+import { CPU, device, toDevice, useDevice } from "./device.ts";
 import { deviceOf, isKw, type Kw, readAs, run, splitKw } from "./dispatch.ts";
 import { broadcastShapes } from "./geometry.ts";
 import { getitem, type IndexItem, isIndexKey, parseExpression, parseItem, setitem } from "./indexing.ts";
@@ -34,10 +34,10 @@ import * as S from "./shape.ts";
 import { temp } from "./storage.ts";
 import { Tensor, type TensorLike } from "./tensor.ts";
 import { default_generator, type Generator } from "../random/generator.ts";
-import { gradMode } from "../autograd/grad_mode.ts";
+import { gradMode, no_grad } from "../autograd/grad_mode.ts";
 import * as AG from "../autograd/api.ts";
 import type { BackwardOptions } from "../autograd/api.ts";
-import type { GradHook } from "../autograd/node.ts";
+import { type GradHook, needsGrad, record } from "../autograd/node.ts";
 import { applyInPlace, overwrite } from "../autograd/inplace.ts";
 import { fromValues } from "./creation.ts";
 
@@ -58,20 +58,47 @@ export function to(x: Tensor, ...args: unknown[]): Tensor {
       dev = toDevice(v as string);
     } else if (v && typeof v === "object" && "is_floating_point" in v) dt = toDtype(v as dtype);
   }
+  if (dev) dev = useDevice(dev);
   const sameDt = !dt || dt === x.dtype;
   const sameDev = !dev || dev.equals(x.device);
   if (sameDt && sameDev && !kw.copy) return x;
-  if (dev && dev.type !== "cpu") {
+  if (dev && dev.type === "cpu" && x._storage.slot.gpu) {
     throw new RuntimeError(
-      `Cannot move a tensor to ${dev} as that device is not available yet: only 'cpu' works in this build`,
+      `Cannot copy a tensor from ${x.device} to the cpu synchronously (Deno's WebGPU has no synchronous readback): use \`await t.to_async("cpu")\``,
     );
   }
   const target = dt ?? x.dtype;
+  const to = dev ?? x.device;
   const out = run("to", () => {
     const v = readAs(x, target);
-    return Tensor._wrap(v === x._storage.slot.t ? tf.clone(v) : take(v), target, dev ?? x.device);
+    return Tensor._wrap(v === x._storage.slot.t ? tf.clone(v) : take(v), target, to);
   });
+  if (!sameDev) copyGrad(x, out, target);
   return out;
+}
+
+/**
+ * `to_async(...)`: as `to(...)` on every device, the webgpu → cpu copy included (read back
+ * asynchronously, the one way Deno's WebGPU reads).
+ */
+export async function to_async(x: Tensor, ...args: unknown[]): Promise<Tensor> {
+  const [a, kw] = splitKw(args);
+  const wantsCpu = (v: unknown) =>
+    (typeof v === "string" && /^cpu(:0)?$/.test(v)) || (v instanceof device && v.type === "cpu") ||
+    (v instanceof Tensor && v.device.type === "cpu");
+  if (!x._storage.slot.gpu || !(a.some(wantsCpu) || wantsCpu(kw.device))) return to(x, ...args);
+  const values = await x._hostAsync();
+  const moved = no_grad(() => fromValues(values, x._shape.slice(), x.dtype, CPU));
+  copyGrad(x, moved, x.dtype);
+  // any dtype asked for is a cpu conversion now
+  return to(moved, ...args);
+}
+
+/** Device copies are one autograd node (ToCopyBackward0) that copies the gradient back. */
+function copyGrad(x: Tensor, out: Tensor, target: dtype): void {
+  if (!needsGrad(x) || !target.is_floating_point) return;
+  const home = x.device;
+  record("ToCopyBackward0", [x], out, (gs) => [to(gs[0]!, home, x.dtype)]);
 }
 
 function take(v: tf.Tensor): tf.Tensor {
@@ -206,12 +233,12 @@ export function bernoulli_(x: Tensor, p: number = 0.5): Tensor {
 /** `torch.equal(a, b)`: same shape and same values. */
 export function equal(a: Tensor, b: Tensor): boolean {
   if (a._shape.length !== b._shape.length || a._shape.some((d, i) => d !== b._shape[i])) return false;
-  return R.all(binary("eq", a, b)).item() as boolean;
+  return R.all(binary("eq", a, b))._host("torch.equal()")[0] !== 0;
 }
 
 /** `torch.allclose(a, b, rtol=1e-5, atol=1e-8, equal_nan=false)`. */
 export function allclose(a: Tensor, b: Tensor, ...rest: unknown[]): boolean {
-  return isclose(a, b, ...rest).all().item() as boolean;
+  return isclose(a, b, ...rest).all()._host("torch.allclose()")[0] !== 0;
 }
 
 /** `torch.isclose(a, b, rtol=1e-5, atol=1e-8, equal_nan=false)`. */
@@ -317,6 +344,9 @@ const METHODS: Record<string, (x: Tensor, ...a: never[]) => unknown> = {
   double: (x: Tensor) => to(x, toDtype("float64")),
   half: (x: Tensor) => to(x, toDtype("float16")),
   cpu: (x: Tensor) => to(x, "cpu"),
+  to_async,
+  cpu_async: (x: Tensor) => to_async(x, "cpu"),
+  webgpu: (x: Tensor) => to(x, "webgpu"),
   fill_,
   zero_,
   copy_,
@@ -559,6 +589,12 @@ declare module "./tensor.ts" {
     double(): Tensor;
     half(): Tensor;
     cpu(): Tensor;
+    /** `to(...)` on every device: `await t.to_async("cpu")` reads a webgpu tensor back. */
+    to_async(...args: unknown[]): Promise<Tensor>;
+    /** `await t.cpu_async()`: `to_async("cpu")`. */
+    cpu_async(): Promise<Tensor>;
+    /** `to("webgpu")` (as PyTorch's `t.cuda()`). */
+    webgpu(): Tensor;
     fill_(value: TensorLike): Tensor;
     zero_(): Tensor;
     copy_(src: Tensor): Tensor;

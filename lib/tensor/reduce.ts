@@ -538,7 +538,8 @@ function prodOfOthers(x: Tensor, dim: number | null): Tensor {
     const axis = dim ?? 0;
     if (dim === null) v = temp(tf.reshape(v, [x.numel()]));
     const before = temp(tf.cumprod(v, axis, true, false));
-    const after = temp(tf.cumprod(v, axis, true, true));
+    // tfjs-webgpu's reverse cumprod is wrong along the last axis: reverse by hand
+    const after = temp(tf.reverse(temp(tf.cumprod(temp(tf.reverse(v, axis)), axis, true, false)), axis));
     return wrap(tf.reshape(temp(tf.mul(before, after)), x._shape), x.dtype, x.device);
   });
 }

@@ -5,7 +5,7 @@
  * sees the change.
  * @module
  */
-import { tf } from "../engine/backend.ts";
+import { copyToGpu, onGpu, tf } from "../engine/backend.ts";
 import { engineTensor, type HostArray, own, release, replace, Slot } from "../engine/memory.ts";
 import { jsKernels, stridedRead, stridedWrite } from "../engine/kernels.ts";
 import type { dtype } from "./dtype.ts";
@@ -47,7 +47,7 @@ export class Storage {
   /** Creation order. */
   readonly serial: number;
   constructor(t: tf.Tensor, readonly dtype: dtype, readonly device: device) {
-    this.slot = new Slot(t);
+    this.slot = new Slot(place(t, device));
     this.numel = t.size;
     this.serial = made.serial++;
     own(this, this.slot);
@@ -83,9 +83,30 @@ export class Storage {
 
   /** Replaces the data (same element count) and bumps the version. */
   set(t: tf.Tensor): void {
-    replace(this.slot, t, this);
+    replace(this.slot, place(t, this.device), this);
     this.version++;
   }
+}
+
+/**
+ * Puts a storage's new engine tensor on its device's backend. Kernels run where their
+ * inputs live, so only data made from host values (creation ops, uploads, `to`) arrives
+ * on the cpu backend for a webgpu storage; it is copied up once. The reverse would need a
+ * synchronous GPU read, which Deno cannot do: that is a facade bug, reported as such.
+ */
+function place(t: tf.Tensor, dev: device): tf.Tensor {
+  if (dev.type === "webgpu") {
+    if (onGpu(t)) return t;
+    const g = copyToGpu(t);
+    t.dispose();
+    return g;
+  }
+  if (onGpu(t)) {
+    throw new RuntimeError(
+      "Cannot keep webgpu data in a cpu tensor without reading it back: use `await t.to_async('cpu')`",
+    );
+  }
+  return t;
 }
 
 /**
@@ -157,7 +178,7 @@ export function readView(
   if (offset === 0 && n === N && isContiguous(shape, strides)) {
     return sameShape(base.shape, shape) ? base : temp(tf.reshape(base, shp));
   }
-  if (jsKernels()) {
+  if (jsKernels(base)) {
     // a permutation of the whole storage (`w.t()`, `x.permute(…)`) is the engine's transpose;
     // any other view is one strided copy on the backend's memory
     if (offset === 0 && n === N) {
@@ -231,7 +252,7 @@ export function writeView(
   }
   if (fresh && temps.lastIndexOf(value) < 0) temp(value);
   const base = st.engine();
-  if (jsKernels()) {
+  if (jsKernels(base)) {
     st.set(stridedWrite(base, value, shape, strides, offset));
     return;
   }

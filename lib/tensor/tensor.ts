@@ -60,6 +60,8 @@ export class Tensor {
   _viewFn: ((base: Tensor) => Tensor) | null = null;
   /** Name shown by `Parameter` subclasses and the like. */
   _reprPrefix: string | null = null;
+  /** Values read back asynchronously for printing (webgpu), valid while the data is unchanged. */
+  _shown: { storage: Storage; version: number; key: string; data: HostArray } | null = null;
 
   constructor(storage: Storage, shape: number[], strides: number[], offset: number) {
     this._storage = storage;
@@ -242,8 +244,19 @@ export class Tensor {
     writeView(this._storage, this._shape, this._strides, this._offset, value, fresh);
   }
 
-  /** The values as a flat host array in row-major order. */
-  _host(): HostArray {
+  /**
+   * The values as a flat host array in row-major order. `what` names the call for the
+   * error a device without synchronous readback gives.
+   */
+  _host(what = "tolist"): HostArray {
+    if (this._storage.slot.gpu) {
+      const how = "(Deno's WebGPU has no synchronous readback)";
+      throw new RuntimeError(
+        /^[a-z_]+$/.test(what)
+          ? `${what}() cannot read a tensor on ${this.device} synchronously ${how}: use \`await t.${what}_async()\``
+          : `${what} needs the values of a tensor on ${this.device}, which cannot be read synchronously ${how}: move it first with \`await t.to_async("cpu")\``,
+      );
+    }
     const sp = this._storage.spilled();
     if (
       sp && this._offset === 0 && this.numel() === this._storage.numel && this.is_contiguous()
@@ -266,13 +279,64 @@ export class Tensor {
         `a Tensor with ${n} elements cannot be converted to Scalar`,
       );
     }
-    const v = this._host()[0];
+    const v = this._host("item")[0];
     return this.dtype === bool ? v !== 0 : v;
+  }
+
+  /**
+   * The values as a flat host array on every device: a webgpu tensor is read back
+   * asynchronously (the one way Deno's WebGPU reads).
+   */
+  async _hostAsync(): Promise<HostArray> {
+    if (!this._storage.slot.gpu) return this._host();
+    let t: tf.Tensor;
+    try {
+      const r = this._read();
+      // own a handle: an in-place write may replace the storage's tensor during the await
+      t = r === this._storage.slot.t ? tf.clone(r) : r;
+      flushTemps(t);
+    } catch (e) {
+      flushTemps();
+      throw e;
+    }
+    try {
+      const data = await t.data();
+      return (this.dtype === bool && !(data instanceof Uint8Array)
+        ? Uint8Array.from(data as Int32Array)
+        : data) as HostArray;
+    } finally {
+      t.dispose();
+    }
+  }
+
+  /** Reads a webgpu tensor's values so that printing it shows them (the REPL awaits this). */
+  async _fetchForDisplay(): Promise<void> {
+    if (!this._storage.slot.gpu) return;
+    if (this._shownFresh()) return;
+    // what is read is the data as it is now (the read is queued at once): key it so
+    const storage = this._storage, version = storage.version, key = this._displayKey();
+    const data = await this._hostAsync();
+    this._shown = { storage, version, key, data };
+  }
+
+  /** Whether `_shown` holds this tensor's current values. */
+  _shownFresh(): boolean {
+    const s = this._shown;
+    return s !== null && s.storage === this._storage && s.version === this._storage.version &&
+      s.key === this._displayKey();
+  }
+
+  private _displayKey(): string {
+    return `${this._shape}|${this._strides}|${this._offset}`;
   }
 
   /** Nested arrays of numbers (or booleans), as PyTorch's `tolist()`. */
   tolist(): unknown {
-    const data = this._host();
+    return this._nested(this._host());
+  }
+
+  /** Nested arrays of `data` in this tensor's shape. */
+  _nested(data: HostArray): unknown {
     const isBool = this.dtype === bool;
     if (this._shape.length === 0) return isBool ? data[0] !== 0 : data[0];
     const shape = this._shape;
@@ -290,18 +354,25 @@ export class Tensor {
   }
 
   /** Like `item()`, on every device (awaits GPU readback). */
-  item_async(): Promise<number | boolean> {
-    return Promise.resolve().then(() => this.item());
+  async item_async(): Promise<number | boolean> {
+    const n = this.numel();
+    if (n !== 1) {
+      throw new RuntimeError(
+        `a Tensor with ${n} elements cannot be converted to Scalar`,
+      );
+    }
+    const v = (await this._hostAsync())[0];
+    return this.dtype === bool ? v !== 0 : v;
   }
 
   /** Like `tolist()`, on every device (awaits GPU readback). */
-  tolist_async(): Promise<unknown> {
-    return Promise.resolve().then(() => this.tolist());
+  async tolist_async(): Promise<unknown> {
+    return this._nested(await this._hostAsync());
   }
 
   /** A copy of the values as a typed array (Float32Array, Int32Array, or Uint8Array for bool). */
   data_sync(): HostArray {
-    return this._host().slice() as HostArray;
+    return this._host("data_sync").slice() as HostArray;
   }
 
   // ---- printing ------------------------------------------------------------------------------
@@ -311,8 +382,13 @@ export class Tensor {
     // PyTorch prints the node's class name (`<CopySlices>`, not its namespaced name())
     const fn = this.grad_fn as (GradFn & { _name?: string }) | null;
     const name = fn ? fn._name ?? fn.name() : null;
+    let values: HostArray;
+    if (this._storage.slot.gpu) {
+      if (!this._shownFresh()) return this._unreadRepr(name);
+      values = this._shown!.data;
+    } else values = this._host();
     const text = formatTensor({
-      values: this._host(),
+      values,
       shape: this._shape,
       dtype: this.dtype.name as PrintDType,
       device: this.device.type === "cpu" ? null : String(this.device),
@@ -321,6 +397,15 @@ export class Tensor {
       prefix: this._reprPrefix ?? undefined,
     });
     return text;
+  }
+
+  /** How a webgpu tensor whose values were not read back prints (outside the REPL). */
+  private _unreadRepr(gradFn: string | null): string {
+    const extra = [`device='${this.device}'`, `dtype=torch.${this.dtype.name}`];
+    if (gradFn) extra.push(`grad_fn=<${gradFn}>`);
+    else if (this._requires_grad) extra.push("requires_grad=True");
+    return `tensor(<${this._shape.join("x") || "scalar"} values on ${this.device}, not read back: ` +
+      `print(await t.to_async("cpu")) or await t.tolist_async() shows them>, ${extra.join(", ")})`;
   }
 
   /** Deno's console shows PyTorch's text. */

@@ -12,8 +12,13 @@ import {
   compile as compileCase,
   decode,
   describe,
+  deviceSuites,
   errorName,
   type Json,
+  listOf,
+  onDeviceCase,
+  reprOf,
+  unwrapSuffix,
 } from "../parity.ts";
 import fixtureJson from "../fixtures/autograd.json" with { type: "json" };
 
@@ -67,14 +72,20 @@ function compareRepr(got: string, want: string, where: string): void {
   assert.equal(shape(got), shape(want), `${where}: repr\n${got}\nwant\n${want}`);
 }
 
-function compare(got: unknown, want: Expected, where: string): void {
+function compare(
+  got: unknown,
+  want: Expected,
+  where: string,
+  close?: (got: number, want: number) => boolean,
+): void {
   switch (want.type) {
     case "tensor": {
       assert.ok(got instanceof Tensor, `${where}: expected a Tensor, got ${String(got)}`);
       assert.equal(String(got.dtype), `torch.${want.dtype}`, `${where}: dtype`);
       assert.deepEqual([...got.shape], want.shape, `${where}: shape`);
-      compareValues(got.tolist(), want.values, got.dtype.is_floating_point, `${where}: values`);
-      compareRepr(String(got), want.repr, where);
+      compareValues(listOf(got), want.values, got.dtype.is_floating_point, `${where}: values`, close);
+      const text = reprOf(got);
+      compareRepr(text, text === String(got) ? want.repr : unwrapSuffix(want.repr), where);
       return;
     }
     case "size":
@@ -105,7 +116,7 @@ function compare(got: unknown, want: Expected, where: string): void {
     case "list": {
       assert.ok(Array.isArray(got), `${where}: expected a ${want.type}, got ${describe(got)}`);
       assert.equal(got.length, want.items.length, `${where}: length`);
-      want.items.forEach((w, i) => compare(got[i], w, `${where}[${i}]`));
+      want.items.forEach((w, i) => compare(got[i], w, `${where}[${i}]`, close));
       return;
     }
     case "error":
@@ -113,27 +124,37 @@ function compare(got: unknown, want: Expected, where: string): void {
   }
 }
 
-function runCase(c: Case): void {
+async function runCase(c: Case, dev: string, skipped: string[]): Promise<void> {
   const fn = compile(c.ts);
   torch.manual_seed(0);
-  let got: unknown;
   const warn = console.warn;
   console.warn = () => {}; // the non-leaf .grad warning (tested on its own)
+  let r;
   try {
-    got = fn(torch, nf);
-  } catch (e) {
-    if (c.expected.type !== "error") throw e;
-    const msg = e instanceof Error ? e.message : String(e);
-    assert.equal(errorName(e), c.expected.error, `${c.id}: error type (message: ${msg})`);
-    assert.equal(msg, c.expected.message, `${c.id}: message`);
-    return;
+    r = await onDeviceCase(dev, c.id, skipped, () => fn(torch, nf));
   } finally {
     console.warn = warn;
     // a case that failed half way must not leave grad mode off for the next one
     torch.set_grad_enabled(true);
   }
-  compare(got, c.expected, c.id);
+  if (r === "skip") return;
+  if ("error" in r) {
+    const e = r.error;
+    if (c.expected.type !== "error") throw e;
+    const msg = e instanceof Error ? e.message : String(e);
+    assert.equal(errorName(e), c.expected.error, `${c.id}: error type (message: ${msg})`);
+    assert.equal(msg, c.expected.message, `${c.id}: message`);
+    return;
+  }
+  compare(r.value, c.expected, c.id, dev !== "cpu" && GPU_LOOSE.test(c.id) ? looseClose : undefined);
 }
+
+/**
+ * Ops whose GPU builtins are less precise than float32 rounding (lavapipe's asin/acos are
+ * off by up to ~4e-4): on webgpu their values are compared within 1e-3 (README, Differences).
+ */
+const GPU_LOOSE = /^(asin|acos)/;
+const looseClose = (got: number, want: number) => closeFloat(got, want, 1e-3, 1e-3);
 
 Deno.test("autograd fixture is complete", () => {
   assert.ok(fixture.cases.length >= 300, "at least 300 cases");
@@ -163,10 +184,4 @@ Deno.test("autograd fixture is complete", () => {
   }
 });
 
-for (const area of [...new Set(fixture.cases.map((c) => c.area))]) {
-  Deno.test(`autograd parity: ${area}`, async (t) => {
-    for (const c of fixture.cases.filter((x) => x.area === area)) {
-      await t.step(c.id, () => runCase(c));
-    }
-  });
-}
+await deviceSuites("autograd parity", fixture.cases, runCase);

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { F, nn, torch } from "../../mod.ts";
 import { compare, describe, type Expected } from "./compare.ts";
+import { cpuOnlyError, deviceSuites, onDeviceCase } from "../parity.ts";
 import { TorchError } from "../../lib/errors.ts";
 import { helpers } from "./helpers.ts";
 import { _poolPath } from "../../lib/nn/functional.ts";
@@ -58,25 +59,35 @@ function errorName(e: unknown): string {
   return e instanceof Error ? e.name : typeof e;
 }
 
-/** Runs a case with console.warn captured; returns its value or throws its error, and the warnings. */
-function execute(code: string): { value?: unknown; error?: unknown; warnings: string[] } {
+/** Runs a case on `dev` with console.warn captured; returns its value or error and the warnings ("skip": see onDeviceCase). */
+async function execute(
+  code: string,
+  dev = "cpu",
+  id = "",
+  skipped: string[] = [],
+): Promise<{ value?: unknown; error?: unknown; warnings: string[] } | "skip"> {
   const fn = compile(code);
   const warnings: string[] = [];
   const warn = console.warn;
   console.warn = (...a: unknown[]) => warnings.push(a.map(String).join(" "));
   torch.manual_seed(0);
   try {
-    return { value: fn(torch, nn, F, helpers), warnings };
-  } catch (error) {
-    return { error, warnings };
+    const r = await onDeviceCase(dev, id, skipped, () => fn(torch, nn, F, helpers));
+    if (r === "skip") return r;
+    return "error" in r ? { error: r.error, warnings } : { value: r.value, warnings };
   } finally {
     console.warn = warn;
     torch.set_grad_enabled(true); // a failed case must not leave grad mode off for the next
   }
 }
 
-function runCase(c: Case): void {
-  const r = execute(c.ts);
+async function runCase(c: Case, dev = "cpu", skipped: string[] = []): Promise<void> {
+  const r = await execute(c.ts, dev, c.id, skipped);
+  if (r === "skip") return;
+  if (dev !== "cpu" && c.expected.type === "error" && cpuOnlyError(c.expected.message)) {
+    skipped.push(c.id);
+    return;
+  }
   if (r.error !== undefined) {
     if (c.expected.type !== "error") throw r.error;
     const msg = r.error instanceof Error ? r.error.message : String(r.error);
@@ -111,14 +122,7 @@ Deno.test("nn fixture is complete", () => {
   }
 });
 
-const areas = [...new Set(fixture.cases.map((c) => c.area))];
-for (const area of areas) {
-  Deno.test(`nn parity: ${area}`, async (t) => {
-    for (const c of fixture.cases.filter((x) => x.area === area)) {
-      await t.step(c.id, () => runCase(c));
-    }
-  });
-}
+await deviceSuites("nn parity", fixture.cases, runCase);
 
 Deno.test("nn parity: pool, engine path (the one non-cpu devices take)", async (t) => {
   _poolPath.host = false;
@@ -133,9 +137,10 @@ Deno.test("nn parity: pool, engine path (the one non-cpu devices take)", async (
 
 Deno.test("nn left out of the compared set: documented, and the same kind of result", async (t) => {
   for (const c of fixture.left_out) {
-    await t.step(c.id, () => {
+    await t.step(c.id, async () => {
       assert.ok(fixture.differences.includes(c.reason), `${c.id}: its reason is listed in differences`);
-      const r = execute(c.ts);
+      const r = await execute(c.ts);
+      if (r === "skip") throw new Error("cpu cases are never skipped");
       if (r.error !== undefined) throw r.error;
       assert.equal(typeof r.value, typeof c.expected);
     });
@@ -144,10 +149,11 @@ Deno.test("nn left out of the compared set: documented, and the same kind of res
 
 Deno.test("nn: what the engine cannot do raises a clear error", async (t) => {
   for (const c of fixture.ts_only) {
-    await t.step(c.id, () => {
+    await t.step(c.id, async () => {
       assert.ok(fixture.differences.includes(c.reason), `${c.id}: its reason is listed in differences`);
       assert.notEqual(c.expected.type, "error", `${c.id}: PyTorch runs it`);
-      const r = execute(c.ts);
+      const r = await execute(c.ts);
+      if (r === "skip") throw new Error("cpu cases are never skipped");
       assert.ok(r.error !== undefined, `${c.id}: expected ${c.expect_error}, got ${describe(r.value)}`);
       assert.equal(errorName(r.error), c.expect_error, `${c.id}: error type`);
       const msg = r.error instanceof Error ? r.error.message : String(r.error);
