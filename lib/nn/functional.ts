@@ -7,13 +7,23 @@
  * run in NHWC, so the data is transposed around them.
  * @module
  */
-import { tf } from "../engine/backend.ts";
+import { onGpu, tf } from "../engine/backend.ts";
 import { RuntimeError, TorchTypeError, ValueError } from "../errors.ts";
 import { float32, int64 } from "../tensor/dtype.ts";
 import { deviceOf, isKw, type Kw, run, scalarTypeName, splitKw, wrap } from "../tensor/dispatch.ts";
 import { derived, derivedOnReuse, temp } from "../tensor/storage.ts";
 import { matmul2d, matOperand } from "../tensor/matmul.ts";
-import { jsKernels, pool, poolGrad, type PoolTaps, stridedRead } from "../engine/kernels.ts";
+import {
+  heapLinear,
+  heapLinearGradInput,
+  heapLinearGradWeight,
+  heapTranspose,
+  jsKernels,
+  pool,
+  poolGrad,
+  type PoolTaps,
+  stridedRead,
+} from "../engine/kernels.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { needsGrad, record } from "../autograd/node.ts";
 import { gradMode } from "../autograd/grad_mode.ts";
@@ -60,12 +70,23 @@ export function addmm(
     const dev = deviceOf(bias, a, b);
     const [x, tx] = matOperand(a);
     let [y, ty] = matOperand(b);
+    // b = weight.t(): the weight itself, untransposed
+    const w = ty ? y : null;
     let kept = false;
     if (ty && b._offset === 0 && b.numel() === b._storage.numel) {
       // `x @ weight.t()` again with unchanged weights (evaluation): the weight transposed once
       // and kept, so the engine multiplies in one kernel and keeps its packed copy
       const wt = derivedOnReuse(b._storage, "t", () => tf.transpose(y, [1, 0]));
       if (wt) [y, ty, kept] = [wt as tf.Tensor2D, false, true];
+    }
+    const [m, k] = x.shape;
+    const few = w !== null && beta === 1 && alpha === 1 && !tx && m <= FEW_ROWS && bias._shape.length === 1;
+    if (few && (!kept || m * k * w.shape[0] <= 65536)) {
+      // `x @ weight.t() + bias` for a few rows: one compiled kernel on the wasm heap (the
+      // engine's plan is a product between two transposes and a bias add, mostly dispatch);
+      // with the weight's packed copy kept, the engine is faster on all but small layers
+      const r = heapLinear(x, w, bias._read());
+      if (r) return wrap(r, float32, dev);
     }
     if (beta === 1 && alpha === 1 && bias._shape.length <= 1) {
       return wrap(matmul2d(x, tx, y, ty, bias._read(), kept), float32, dev);
@@ -76,6 +97,8 @@ export function addmm(
   if (needsGrad(bias, a, b)) {
     record("AddmmBackward0", [bias, a, b], out, (gs, s, n) => {
       const g = gs[0]!;
+      const onEngine = beta === 1 && alpha === 1 ? addmmGrads(g, s[0], s[1], n) : null;
+      if (onEngine) return onEngine;
       return [
         n[0] ? (beta === 1 ? g : g.mul(beta)) : null,
         n[1] ? scaled(g.mm(s[1].t()), alpha) : null,
@@ -87,6 +110,50 @@ export function addmm(
   }
   return out;
 }
+
+/**
+ * AddmmBackward0's gradients (beta = alpha = 1) in a plain backward as engine products: the
+ * facade's `g.mm(b.t())` and `g.t().mm(a).t()` cost as much again in dispatch and views as
+ * the products of an `nn.Linear` at small batch sizes. Null in a differentiable backward
+ * (create_graph: the facade ops record their graph) and for other dtypes.
+ */
+function addmmGrads(g: Tensor, a: Tensor, b: Tensor, n: boolean[]): (Tensor | null)[] | null {
+  if (gradMode.enabled || g.dtype !== float32 || a.dtype !== float32 || b.dtype !== float32) return null;
+  const dev = g.device;
+  const product = (name: string, make: (gv: tf.Tensor2D) => tf.Tensor) =>
+    run(name, () => wrap(make(g._read() as tf.Tensor2D), float32, dev));
+  return [
+    n[0] ? g : null,
+    // g · bᵀ, with b = op(y)
+    n[1]
+      ? product("addmm_backward_mat1", (gv) => {
+        const [y, ty] = matOperand(b);
+        return (ty && gv.shape[0] <= FEW_ROWS ? heapLinearGradInput(gv, y) : null) ??
+          matmul2d(gv, false, y, !ty);
+      })
+      : null,
+    // b = weight.t(): (gᵀ · a)ᵀ, in the weight's own layout (its `.grad` needs no transposed
+    // copy); otherwise aᵀ · g
+    n[2]
+      ? (transposedView(b)
+        ? product("addmm_backward_mat2", (gv) => {
+          const [x, tx] = matOperand(a);
+          return (!tx && gv.shape[0] <= FEW_ROWS ? heapLinearGradWeight(gv, x) : null) ??
+            matmul2d(gv, true, x, tx);
+        }).t()
+        : product("addmm_backward_mat2", (gv) => {
+          const [x, tx] = matOperand(a);
+          return matmul2d(x, !tx, gv, false);
+        }))
+      : null,
+  ];
+}
+
+/**
+ * Batches of up to this many rows multiply by the compiled kernels on the wasm heap
+ * (`heapLinear`); larger ones through the engine, whose blocked kernels then win.
+ */
+const FEW_ROWS = 8;
 
 /** A 2-D view that is the transpose of a contiguous matrix (like `weight.t()`). */
 function transposedView(t: Tensor): boolean {
@@ -219,7 +286,7 @@ export function conv2d(input: Tensor, weight: Tensor, ...rest: unknown[]): Tenso
     const f = derived(
       ws,
       `hwio ${weight._offset} ${weight._shape} ${weight._strides}`,
-      () => tf.transpose(weight._read(), [2, 3, 1, 0]),
+      () => transpose(weight._read(), [2, 3, 1, 0]),
     ) as tf.Tensor4D;
     const b = bias ? bias._read() : undefined;
     const ys: tf.Tensor4D[] = [];
@@ -303,10 +370,9 @@ function convOnce(
 function spreadGrad(g: Tensor, stride: Pair, h1: number, w1: number): Tensor {
   return run("conv2d_backward", () => {
     const [n, c, oh, ow] = g._shape;
-    const six = temp(tf.reshape(g._read(), [n, c, oh, 1, ow, 1]));
-    const padded = temp(
-      tf.pad(six, [[0, 0], [0, 0], [0, 0], [0, stride[0] - 1], [0, 0], [0, stride[1] - 1]]),
-    );
+    // rank 4 (tfjs-webgpu pads rank 6 tensors with zeros only)
+    const four = temp(tf.reshape(g._read(), [n * c * oh, 1, ow, 1]));
+    const padded = temp(tf.pad(four, [[0, 0], [0, stride[0] - 1], [0, 0], [0, stride[1] - 1]]));
     const grid = temp(tf.reshape(padded, [n, c, oh * stride[0], ow * stride[1]]));
     const hh = Math.min(h1, oh * stride[0]);
     const ww = Math.min(w1, ow * stride[1]);
@@ -344,7 +410,9 @@ function convBackward(
   const gx = needs[0]
     ? run("conv2d_backward_input", () => {
       const gy = permute(g._read(), [0, 2, 3, 1]) as tf.Tensor4D;
-      const r = inputGradByConv(gy, ws, inShape, kh, kw, stride, pad, dil) ?? (() => {
+      // webgpu has a real Conv2DBackpropInput kernel (wasm's is a scalar loop)
+      const viaConv = onGpu(gy) ? null : inputGradByConv(gy, ws, inShape, kh, kw, stride, pad, dil);
+      const r = viaConv ?? (() => {
         let f = temp(tf.transpose(ws._read(), [2, 3, 1, 0])) as tf.Tensor4D;
         if (dil[0] > 1 || dil[1] > 1) f = dilateFilter(f, dil);
         const shape: [number, number, number, number] = [inShape[0], inShape[2], inShape[3], inShape[1]];
@@ -358,13 +426,28 @@ function convBackward(
       // dW[o, i, a, b] = Σ x[n, i, y·s + a·d, x·s + b·d] · g[n, o, y, x]: a convolution of the
       // input (channels as batch) with the output gradient (batch as channels), stride and
       // dilation swapped
+      if (dil[0] === 1 && dil[1] === 1 && onGpu(g._read())) {
+        // webgpu has the Conv2DBackpropFilter kernel that wasm lacks
+        const x4 = permute(xs._read(), [0, 2, 3, 1]);
+        const dy = permute(g._read(), [0, 2, 3, 1]);
+        const [co, ci] = ws._shape;
+        const r = temp(
+          tf.engine().runKernel("Conv2DBackpropFilter", { x: x4, dy }, {
+            strides: stride,
+            pad,
+            dataFormat: "NHWC",
+            filterShape: [kh, kw, ci, co],
+          }) as tf.Tensor,
+        );
+        return wrap(tf.transpose(r, [3, 2, 0, 1]), float32, g.device);
+      }
       const xin = permute(xs._read(), [1, 2, 3, 0]) as tf.Tensor4D; // [Cin, H, W, N]
       const gf = permute(g._read(), [2, 3, 0, 1]) as tf.Tensor4D; // [OH, OW, N, Cout]
       const r = temp(tf.conv2d(xin, gf, dil, pad, "NHWC", stride)); // [Cin, kh', kw', Cout]
       const cut = r.shape[1] === kh && r.shape[2] === kw
         ? r
         : temp(tf.slice(r, [0, 0, 0, 0], [r.shape[0], kh, kw, r.shape[3]]));
-      return wrap(tf.transpose(cut, [3, 0, 1, 2]), float32, g.device);
+      return wrap(transpose(cut, [3, 0, 1, 2]), float32, g.device);
     })
     : null;
   return [gx, gw, needs[2] ? biasGrad(g) : null];
@@ -388,7 +471,12 @@ function permute(x: tf.Tensor, perm: number[]): tf.Tensor {
   const kept = perm.filter((d) => x.shape[d] !== 1);
   const moves = kept.some((d, i) => i > 0 && d < kept[i - 1]);
   const shape = perm.map((d) => x.shape[d]);
-  return temp(moves ? tf.transpose(x, perm) : tf.reshape(x, shape));
+  return temp(moves ? transpose(x, perm) : tf.reshape(x, shape));
+}
+
+/** `tf.transpose`; on the wasm backend one compiled copy on its memory (about twice as fast). */
+function transpose(x: tf.Tensor, perm: number[]): tf.Tensor {
+  return heapTranspose(x, perm) ?? tf.transpose(x, perm);
 }
 
 /**
@@ -430,7 +518,7 @@ function inputGradByConv(
   if (top < 0 || left < 0 || bottom < 0 || right < 0) return null;
   // f[a, b, o, i] = W[o, i, kh-1-a, kw-1-b]: one strided read (negative strides flip)
   const [s0, s1, s2, s3] = ws._strides;
-  const f = (jsKernels()
+  const f = (jsKernels(ws._storage.engine())
     ? temp(
       stridedRead(
         ws._storage.engine(),
@@ -1133,7 +1221,8 @@ export function embedding(input: Tensor, weight: Tensor, padding_idx: number | n
     );
   }
   const n = weight._shape[0];
-  const idx = input._host();
+  if (input._storage.slot.gpu) return embeddingOnDevice(input, weight, padding_idx);
+  const idx = input._host("embedding");
   for (let i = 0; i < idx.length; i++) {
     if (idx[i] < 0 || idx[i] >= n) throw new IndexError_("index out of range in self");
   }
@@ -1158,6 +1247,38 @@ export function embedding(input: Tensor, weight: Tensor, padding_idx: number | n
         ));
         const ix = temp(tf.tensor2d(positions, [positions.length, 1], "int32"));
         return wrap(tf.scatterND(ix, keep, wshape), float32, weight.device);
+      }),
+    ]);
+  }
+  return out;
+}
+
+/**
+ * `embedding` with indices on a device that cannot read back synchronously (webgpu): the
+ * indices stay there; the gradient sums rows per index with the engine's segment sum. An
+ * out-of-range index is not reported there (README, Differences): its row reads as zeros.
+ */
+function embeddingOnDevice(input: Tensor, weight: Tensor, padding_idx: number | null): Tensor {
+  const n = weight._shape[0];
+  const m = input.numel();
+  const shape = [...input._shape, weight._shape[1]];
+  const out = run("embedding", () => {
+    const ix = temp(tf.reshape(temp(tf.cast(input._read(), "int32")), [m]));
+    const rows = temp(tf.gather(weight._read(), ix));
+    return wrap(tf.reshape(rows, shape), weight.dtype, weight.device);
+  });
+  if (needsGrad(weight)) {
+    const wshape = weight._shape.slice();
+    const pad = padding_idx === null ? null : padding_idx < 0 ? padding_idx + n : padding_idx;
+    record("EmbeddingBackward0", [weight], out, (gs) => [
+      run("embedding_backward", () => {
+        const ix = temp(tf.reshape(temp(tf.cast(input._read(), "int32")), [m]));
+        let g = temp(tf.reshape(gs[0]!._read(), [m, wshape[1]]));
+        if (pad !== null) {
+          const keep = temp(tf.cast(temp(tf.notEqual(ix, temp(tf.scalar(pad, "int32")))), "float32"));
+          g = temp(tf.mul(g, temp(tf.reshape(keep, [m, 1]))));
+        }
+        return wrap(tf.unsortedSegmentSum(g, ix as tf.Tensor1D, n), float32, weight.device);
       }),
     ]);
   }

@@ -15,6 +15,8 @@ import { IndexError, RuntimeError, ValueError } from "../errors.ts";
 import { float32 } from "../tensor/dtype.ts";
 import { deviceOf, type Kw, run, scalarTypeName, splitKw, wrap } from "../tensor/dispatch.ts";
 import { temp } from "../tensor/storage.ts";
+import { jsKernels, logSoftmaxRows, logSoftmaxRowsGrad, nll, nllGrad } from "../engine/kernels.ts";
+import { gradMode } from "../autograd/grad_mode.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { Size } from "../tensor/size.ts";
 import { broadcastShapes } from "../tensor/geometry.ts";
@@ -23,6 +25,7 @@ import { sumTo } from "../autograd/util.ts";
 import { callable } from "./callable.ts";
 import { ModuleClass } from "./module.ts";
 import { log_softmax } from "./functional.ts";
+import { nllOnDevice } from "./nll_device.ts";
 
 type Reduction = "none" | "mean" | "sum";
 
@@ -127,30 +130,32 @@ function nllKernel(
   // class dimension last, everything else flattened into rows
   const perm = rank <= 2 ? null : [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2), 1];
   const rows = rank === 1 ? 1 : x.numel() / c;
+  if (x._storage.slot.gpu) return nllOnDevice(x, target, weight, ignore, reduction, name, perm, rows, c);
   const t = target._host();
   const w = weight ? weight._host() : null;
-  const safe = new Int32Array(rows * 2);
+  // each row's class (0 where ignored, with weight 0)
+  const cls = new Int32Array(rows);
   const wi = new Float32Array(rows);
   let total = 0;
   for (let i = 0; i < rows; i++) {
     const k = Number(t[i]);
-    if (k === ignore) {
-      safe[2 * i] = i;
-      continue;
-    }
+    if (k === ignore) continue;
     if (k < 0 || k >= c) throw new IndexError(`Target ${k} is out of bounds.`);
-    safe[2 * i] = i;
-    safe[2 * i + 1] = k;
+    cls[i] = k;
     wi[i] = w ? Number(w[k]) : 1;
     total += wi[i];
   }
+  const gatherIdx = () => Int32Array.from({ length: rows * 2 }, (_, j) => (j & 1 ? cls[j >> 1] : j >> 1));
   const outShape = reduction === "none" ? target._shape.slice() : [];
   const dev = deviceOf(x, target, weight);
   const out = run("nll_loss", () => {
     let xv = x._read();
+    // (rows, C) already: one kernel on the backend's memory (the gather, scale and sum below
+    // are three ops and two uploads)
+    if (!perm && jsKernels(xv)) return wrap(nll(xv, cls, wi, c, reduction, total, outShape), float32, dev);
     if (perm) xv = temp(tf.transpose(xv, perm));
     const x2 = temp(tf.reshape(xv, [rows, c]));
-    const picked = temp(tf.gatherND(x2, temp(tf.tensor2d(safe, [rows, 2], "int32"))));
+    const picked = temp(tf.gatherND(x2, temp(tf.tensor2d(gatherIdx(), [rows, 2], "int32"))));
     const losses = temp(tf.mul(picked, temp(tf.tensor1d(wi.map((v) => -v), "float32"))));
     if (reduction === "none") return wrap(tf.reshape(losses, outShape), float32, dev);
     const s = temp(tf.sum(losses));
@@ -164,9 +169,10 @@ function nllKernel(
         const g = gs[0]!._read();
         // ignored targets get no gradient (zero, even when every target is ignored and the mean is nan)
         const k = Float32Array.from(wi, (v) => (v === 0 ? 0 : reduction === "mean" ? -v / total : -v));
+        if (!perm && jsKernels(g)) return wrap(nllGrad(g, cls, k, c, permShape), float32, dev);
         const scale = temp(tf.tensor1d(k, "float32"));
         const upd = temp(tf.mul(scale, reduction === "none" ? temp(tf.reshape(g, [rows])) : g));
-        const idx = temp(tf.tensor2d(safe, [rows, 2], "int32"));
+        const idx = temp(tf.tensor2d(gatherIdx(), [rows, 2], "int32"));
         let gx = temp(tf.reshape(temp(tf.scatterND(idx, upd, [rows, c])), permShape));
         if (perm) {
           const inv = perm.map((_, i) => perm.indexOf(i));
@@ -303,9 +309,40 @@ export function cross_entropy(input: Tensor, target: Tensor, ...rest: unknown[])
     return crossEntropyProb(input, target, weight, reduction, ls, classDim);
   }
   if (ls < 0 || ls > 1) throw new RuntimeError(`label_smoothing must be between 0.0 and 1.0. Got: ${ls}`);
-  const logp = log_softmax(input, classDim);
+  const logp = logSoftmaxClasses(input) ?? log_softmax(input, classDim);
   if (ls > 0) return crossEntropySmoothed(logp, target, weight, reduction, ignore, ls, classDim);
   return nllLossNd(logp, target, weight, reduction, ignore);
+}
+
+/**
+ * `log_softmax(input, 1)` of (N, C) or (C,) float32 logits as one kernel on the backend's
+ * memory, its gradient another (`F.log_softmax` runs six engine ops forward and four facade
+ * ops back); the same node, `LogSoftmaxBackward0`. Null where that does not apply (then
+ * `F.log_softmax` runs).
+ */
+function logSoftmaxClasses(input: Tensor): Tensor | null {
+  const rank = input._shape.length;
+  const c = input._shape[rank - 1];
+  if (rank < 1 || rank > 2 || input.dtype !== float32 || !(c > 0) || input.numel() === 0) return null;
+  const out = run("log_softmax", () => {
+    const xv = input._read();
+    return jsKernels(xv) ? wrap(logSoftmaxRows(xv, c), float32, input.device) : null;
+  });
+  if (out === null) return null;
+  if (needsGrad(input)) {
+    record("LogSoftmaxBackward0", [input], out, (gs, s) => {
+      const g = gs[0]!;
+      const y = s[0];
+      // a differentiable backward (create_graph) composes facade ops, as F.log_softmax's does
+      const fused = !gradMode.enabled && g.dtype === float32 && run("log_softmax_backward", () => {
+        const gv = g._read();
+        const yv = y._read();
+        return jsKernels(gv, yv) ? wrap(logSoftmaxRowsGrad(gv, yv, c), float32, g.device) : null;
+      });
+      return [fused || g.sub(y.exp().mul(g.sum(rank - 1, true)))];
+    }, [out]);
+  }
+  return out;
 }
 
 /** Weight viewed to broadcast along the class dim. */
@@ -348,6 +385,9 @@ function crossEntropySmoothed(
 ): Tensor {
   const nll = nllLossNd(logp, target, weight, reduction, ignore);
   const c = logp._shape[classDim];
+  if (target._storage.slot.gpu) {
+    return smoothedOnDevice(nll, logp, target, weight, reduction, ignore, ls, classDim);
+  }
   const t = target._host();
   const keep = Float32Array.from(t, (v) => (Number(v) === ignore ? 0 : 1));
   const keepT = run(
@@ -367,6 +407,40 @@ function crossEntropySmoothed(
     });
     ret = smooth.sum().div(denom);
   }
+  return scalarOp("mul", nll, 1 - ls).add(scalarOp("mul", ret, ls / c));
+}
+
+/** `crossEntropySmoothed` with targets on a device that cannot read back synchronously (webgpu). */
+function smoothedOnDevice(
+  nll: Tensor,
+  logp: Tensor,
+  target: Tensor,
+  weight: Tensor | null,
+  reduction: Reduction,
+  ignore: number,
+  ls: number,
+  classDim: number,
+): Tensor {
+  const c = logp._shape[classDim];
+  const dev = logp.device;
+  // per-target weights: 0 where ignored, else weight[target] (or 1)
+  const kept = run("cross_entropy", () => {
+    const t = temp(tf.cast(target._read(), "int32"));
+    const keep = temp(tf.notEqual(t, temp(tf.scalar(ignore, "int32"))));
+    let w = temp(tf.cast(keep, "float32"));
+    if (weight) {
+      const safe = temp(tf.where(keep, t, temp(tf.zerosLike(t))));
+      w = temp(tf.mul(w, temp(tf.gather(weight._read(), safe))));
+    }
+    return wrap(tf.clone(w), float32, dev);
+  });
+  const keepT = run("cross_entropy", () => wrap(tf.notEqual(kept._read(), 0), float32, dev));
+  const smooth = (weight ? logp.mul(classView(weight, logp._shape.length)) : logp).sum(classDim).neg()
+    .mul(keepT);
+  let ret: Tensor;
+  if (reduction === "none") ret = smooth;
+  else if (reduction === "sum") ret = smooth.sum();
+  else ret = smooth.sum().div(kept.sum());
   return scalarOp("mul", nll, 1 - ls).add(scalarOp("mul", ret, ls / c));
 }
 
@@ -461,7 +535,8 @@ export function binary_cross_entropy(input: Tensor, target: Tensor, ...rest: unk
     const x = input._read();
     const bad = temp(tf.logicalOr(temp(tf.less(x, 0)), temp(tf.greater(x, 1))));
     const nan = temp(tf.isNaN(x));
-    if (x.size && temp(tf.any(temp(tf.logicalOr(bad, nan)))).dataSync()[0]) {
+    // webgpu cannot read back synchronously: there an input outside [0, 1] gives nan (README, Differences)
+    if (x.size && !input._storage.slot.gpu && temp(tf.any(temp(tf.logicalOr(bad, nan)))).dataSync()[0]) {
       throw new RuntimeError("all elements of input should be between 0 and 1");
     }
     const t = target._read();

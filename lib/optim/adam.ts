@@ -19,7 +19,8 @@ import {
   pyFloat,
 } from "./optimizer.ts";
 import { notDifferentiable } from "./sgd.ts";
-import { newStep, nextStep } from "./step.ts";
+import { newStep, nextStep, nextStepFused } from "./step.ts";
+import { dst, HeapUpdate, kernel, src } from "./fused.ts";
 
 const NAMES = ["lr", "betas", "eps", "weight_decay", "amsgrad"];
 
@@ -137,6 +138,8 @@ function adamGroup(opt: Optimizer, group: Record<string, unknown> & { params: Te
     const exp_avg = state.exp_avg as Tensor;
     const exp_avg_sq = state.exp_avg_sq as Tensor;
     const max_sq = amsgrad ? state.max_exp_avg_sq as Tensor : null;
+    const o: AdamOptions = { lr, beta1, beta2, eps, wd, maximize, decoupled };
+    if (adamFused(p, grad, state, exp_avg, exp_avg_sq, max_sq, o)) continue;
     K.update("adam", () => {
       const step = nextStep(state);
       let g = K.read(grad);
@@ -172,4 +175,73 @@ function initState(state: ParamState, p: Tensor, amsgrad: boolean): void {
   state.exp_avg = K.zerosLike(p);
   state.exp_avg_sq = K.zerosLike(p);
   if (amsgrad) state.max_exp_avg_sq = K.zerosLike(p);
+}
+
+interface AdamOptions {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  wd: number;
+  maximize: boolean;
+  decoupled: boolean;
+}
+
+/**
+ * The step of one parameter as one kernel on the wasm heap (see fused.ts); false, having
+ * changed nothing, where that path does not apply. The kernel runs the float32 operations of
+ * the op-by-op path in `adamGroup`, in the same order; where that path skips an operation
+ * the kernel's graph does too, and the key names each such choice.
+ */
+function adamFused(
+  p: Tensor,
+  grad: Tensor,
+  state: ParamState,
+  exp_avg: Tensor,
+  exp_avg_sq: Tensor,
+  max_sq: Tensor | null,
+  o: AdamOptions,
+): boolean {
+  const u = new HeapUpdate(p);
+  const P = u.write(p);
+  const G = u.read(grad);
+  const M = u.write(exp_avg);
+  const V = u.write(exp_avg_sq);
+  const X = max_sq ? u.write(max_sq) : -1;
+  if (!u.ok) return false;
+  const decay = o.wd !== 0 && o.decoupled;
+  const l2 = o.wd !== 0 && !o.decoupled;
+  const w = 1 - o.beta1;
+  const low = w < 0.5; // lerp's formula starts from the nearer end
+  const flags = [o.maximize, decay, l2, low, X >= 0, o.eps !== 0];
+  const k = kernel(`adam ${flags.map(Number).join("")}`, 2 * (X >= 0 ? 5 : 4), 8, (k) => {
+    // the op-by-op path's scalars are float32 tensors: the kernel's parameters are float32
+    const [shrink, wd32, w32, b2, ob2, bc2, eps32, nss] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => k.param(i));
+    let g = k.load(src(G));
+    if (o.maximize) g = k.neg(g);
+    let pv = k.load(src(P));
+    // mulS(x, s) skips s = 1 (x·1 is x exactly); addScaled's s = −1 subtracts, the same result
+    if (decay) pv = k.mul(pv, shrink);
+    else if (l2) g = k.add(g, k.mul(pv, wd32));
+    const a = k.load(src(M));
+    const d = k.sub(g, a);
+    const m = low ? k.add(a, k.mul(d, w32)) : k.sub(g, k.mul(d, w32));
+    k.store(dst(M), m);
+    const v = k.add(k.mul(k.load(src(V)), b2), k.mul(k.mul(g, ob2), g));
+    k.store(dst(V), v);
+    let vh = v;
+    if (X >= 0) {
+      vh = k.pmax(k.load(src(X)), v);
+      k.store(dst(X), vh);
+    }
+    let den = k.div(k.sqrt(vh), bc2);
+    if (o.eps !== 0) den = k.add(den, eps32);
+    k.store(dst(P), k.add(pv, k.div(k.mul(m, nss), den)));
+  });
+  if (k === null || !u.prepare()) return false;
+  const step = nextStepFused(state);
+  const bc1 = 1 - o.beta1 ** step;
+  const bc2 = 1 - o.beta2 ** step;
+  u.run(k, [1 - o.lr * o.wd, o.wd, low ? w : 1 - w, o.beta2, 1 - o.beta2, bc2 ** 0.5, o.eps, -(o.lr / bc1)]);
+  return true;
 }

@@ -5,9 +5,10 @@
  */
 import type { Tensor } from "../tensor/tensor.ts";
 import * as K from "./kernels.ts";
-import { checkNonNegative, num, Optimizer, type Params, parseOptions } from "./optimizer.ts";
+import { checkNonNegative, num, Optimizer, type Params, type ParamState, parseOptions } from "./optimizer.ts";
 import { notDifferentiable } from "./sgd.ts";
-import { newStep, nextStep } from "./step.ts";
+import { newStep, nextStep, nextStepFused } from "./step.ts";
+import { dst, HeapUpdate, kernel, src } from "./fused.ts";
 
 const NAMES = [
   "lr",
@@ -81,6 +82,8 @@ export class RMSprop extends Optimizer {
           if (centered) state.grad_avg = K.zerosLike(p);
         }
         const square_avg = state.square_avg as Tensor;
+        const o: RmsOptions = { lr, alpha, eps, wd, momentum, maximize };
+        if (rmspropFused(p, grad, state, square_avg, o, centered)) continue;
         K.update("rmsprop", () => {
           let g = K.read(grad);
           if (maximize) g = K.neg(g);
@@ -125,4 +128,68 @@ export class RMSprop extends Optimizer {
       g.capturable ??= false;
     }
   }
+}
+
+interface RmsOptions {
+  lr: number;
+  alpha: number;
+  eps: number;
+  wd: number;
+  momentum: number;
+  maximize: boolean;
+}
+
+/**
+ * The step of one parameter as one kernel on the wasm heap (see fused.ts); false, having
+ * changed nothing, where that path does not apply. The kernel runs the float32 operations of
+ * the op-by-op path in `step`, in the same order; where that path skips an operation the
+ * kernel's graph does too, and the key names each such choice.
+ */
+function rmspropFused(
+  p: Tensor,
+  grad: Tensor,
+  state: ParamState,
+  square_avg: Tensor,
+  o: RmsOptions,
+  centered: boolean,
+): boolean {
+  const u = new HeapUpdate(p);
+  const P = u.write(p);
+  const G = u.read(grad);
+  const S = u.write(square_avg);
+  const A = centered ? u.write(state.grad_avg as Tensor) : -1;
+  const B = o.momentum > 0 ? u.write(state.momentum_buffer as Tensor) : -1;
+  if (!u.ok) return false;
+  const w = 1 - o.alpha;
+  const low = w < 0.5; // lerp's formula starts from the nearer end
+  const flags = [o.maximize, o.wd !== 0, A >= 0, low, o.eps !== 0, B >= 0, o.lr !== 0];
+  const k = kernel(`rmsprop ${flags.map(Number).join("")}`, 2 * 5, 7, (k) => {
+    // the op-by-op path's scalars are float32 tensors: the kernel's parameters are float32
+    const [wd32, al, oal, w32, eps32, m32, nlr] = [0, 1, 2, 3, 4, 5, 6].map((i) => k.param(i));
+    let g = k.load(src(G));
+    if (o.maximize) g = k.neg(g);
+    const pv = k.load(src(P));
+    // mulS(x, s) skips s = 1 (x·1 is x exactly); addScaled's s = −1 subtracts, the same result
+    if (o.wd !== 0) g = k.add(g, k.mul(pv, wd32));
+    const sq = k.add(k.mul(k.load(src(S)), al), k.mul(k.mul(g, oal), g));
+    k.store(dst(S), sq);
+    let avg;
+    if (A >= 0) {
+      const a = k.load(src(A));
+      const d = k.sub(g, a);
+      const ga = low ? k.add(a, k.mul(d, w32)) : k.sub(g, k.mul(d, w32));
+      k.store(dst(A), ga);
+      avg = k.sqrt(k.sub(sq, k.mul(ga, ga)));
+    } else avg = k.sqrt(sq);
+    if (o.eps !== 0) avg = k.add(avg, eps32);
+    if (B >= 0) {
+      const b = k.add(k.mul(k.load(src(B)), m32), k.div(g, avg));
+      k.store(dst(B), b);
+      k.store(dst(P), o.lr !== 0 ? k.add(pv, k.mul(b, nlr)) : pv);
+    } else k.store(dst(P), k.add(pv, k.div(k.mul(g, nlr), avg)));
+  });
+  if (k === null || !u.prepare()) return false;
+  nextStepFused(state);
+  u.run(k, [o.wd, o.alpha, 1 - o.alpha, low ? w : 1 - w, o.eps, o.momentum, -o.lr]);
+  return true;
 }

@@ -7,7 +7,8 @@
 import { NotImplementedError, RuntimeError, ValueError } from "../errors.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import * as K from "./kernels.ts";
-import { checkNonNegative, num, Optimizer, type Params, parseOptions } from "./optimizer.ts";
+import { dst, HeapUpdate, kernel, src } from "./fused.ts";
+import { checkNonNegative, num, Optimizer, type Params, type ParamState, parseOptions } from "./optimizer.ts";
 
 const NAMES = ["lr", "momentum", "dampening", "weight_decay", "nesterov"];
 
@@ -66,6 +67,7 @@ export class SGD extends Optimizer {
         const grad = p._grad;
         if (grad === null) continue;
         const state = momentum !== 0 ? this.state.get(p) : null;
+        if (sgdFused(p, grad, state, lr, momentum, dampening, wd, nesterov, maximize)) continue;
         K.update("sgd", () => {
           const pv = K.read(p);
           let g = K.read(grad);
@@ -106,4 +108,55 @@ export function notDifferentiable(): Error {
   return new NotImplementedError(
     "differentiable=True is not supported: optimizer steps update parameters outside autograd",
   );
+}
+
+/**
+ * The step of one parameter as one kernel on the wasm heap (see fused.ts); false, having
+ * changed nothing, where that path does not apply. The kernel runs the float32 operations of
+ * the op-by-op path in `step`, in the same order; where that path skips an operation (a zero
+ * scale) the kernel's graph does too, and the key names each such choice.
+ */
+function sgdFused(
+  p: Tensor,
+  grad: Tensor,
+  state: ParamState | null,
+  lr: number,
+  momentum: number,
+  dampening: number,
+  wd: number,
+  nesterov: boolean,
+  maximize: boolean,
+): boolean {
+  const u = new HeapUpdate(p);
+  const P = u.write(p);
+  const G = u.read(grad);
+  const old = state ? state.momentum_buffer as Tensor | null | undefined : null;
+  const B = !state ? -1 : old ? u.write(old) : u.create(p);
+  if (!u.ok) return false;
+  const keep = 1 - dampening;
+  const flags = [maximize, wd !== 0, B >= 0, !old, keep !== 0, nesterov, lr !== 0];
+  const k = kernel(`sgd ${flags.map(Number).join("")}`, 2 * (B >= 0 ? 3 : 2), 4, (k) => {
+    // the op-by-op path's scalars are float32 tensors: the kernel's parameters are float32
+    const [wd32, m32, keep32, nlr32] = [0, 1, 2, 3].map((i) => k.param(i));
+    let g = k.load(src(G));
+    if (maximize) g = k.neg(g);
+    const pv = k.load(src(P));
+    // addScaled(a, b, s) is a + b·s; for s = −1 it subtracts, the same float32 result
+    if (wd !== 0) g = k.add(g, k.mul(pv, wd32));
+    if (B >= 0) {
+      let b = g;
+      if (old) {
+        // mulS(x, s) skips s = 1: x·1 is x exactly
+        b = k.mul(k.load(src(B)), m32);
+        if (keep !== 0) b = k.add(b, k.mul(g, keep32));
+      }
+      k.store(dst(B), b);
+      g = nesterov ? k.add(g, k.mul(b, m32)) : b;
+    }
+    k.store(dst(P), lr !== 0 ? k.add(pv, k.mul(g, nlr32)) : pv);
+  });
+  if (k === null || !u.prepare()) return false;
+  u.run(k, [wd, momentum, keep, -lr]);
+  if (state && !old) state.momentum_buffer = u.made(B);
+  return true;
 }

@@ -6,10 +6,12 @@
  * @module
  */
 import { tf } from "../engine/backend.ts";
+import { heapView, heapWritable, heapWritten } from "../engine/kernels.ts";
 import { float32 } from "../tensor/dtype.ts";
 import { temp } from "../tensor/storage.ts";
 import { fromHost, Tensor } from "../tensor/tensor.ts";
 import type { ParamState } from "./optimizer.ts";
+import { update } from "./kernels.ts";
 
 const mirror = new WeakMap<Tensor, { n: number; version: number }>();
 
@@ -43,4 +45,25 @@ export function nextStep(state: ParamState): number {
   st._write(temp(tf.scalar(n, st.dtype.engine as tf.DataType)), false);
   mirror.set(st, { n, version: st._version });
   return n;
+}
+
+/**
+ * `nextStep` outside an update, writing the counter in place on the wasm heap when it lives
+ * there alone (a fused step: no engine op, no allocation); otherwise as `nextStep`.
+ */
+export function nextStepFused(state: ParamState): number {
+  const t = state.step;
+  if (t instanceof Tensor && t._offset === 0 && t._storage.numel === 1 && t._shape.length === 0) {
+    const e = t._storage.engine();
+    const view = heapWritable(e) ? heapView(e) : null;
+    if (view instanceof Float32Array) {
+      const n = stepValue(t) + 1;
+      view[0] = n;
+      heapWritten(e);
+      t._storage.version++;
+      mirror.set(t, { n, version: t._version });
+      return n;
+    }
+  }
+  return update("step", () => nextStep(state));
 }
