@@ -14,7 +14,14 @@
  * @module
  */
 import { str } from "../mod.ts";
-import { type EvalResult, formatError, isCommand, type Session } from "../lib/repl/mod.ts";
+import {
+  deferPrint,
+  type EvalResult,
+  formatError,
+  isCommand,
+  type Session,
+  settlePrints,
+} from "../lib/repl/mod.ts";
 import { fill, MSG } from "./i18n.ts";
 import type { LessonProgress, ProgressStore, Status } from "./progress.ts";
 import type {
@@ -125,7 +132,9 @@ export async function withOutput<T>(
     warn: console.warn,
     error: console.error,
   };
-  const ours = (...values: unknown[]) => sink(printText(values));
+  // a webgpu tensor's values come by an asynchronous read: the session writes such a line once
+  // they are in (before the input's value), in the order of the prints
+  const ours = deferPrint((...values: unknown[]) => sink(printText(values)));
   const show = (t: unknown, opts?: Record<string, unknown>) => image(t, opts);
   g.print = ours;
   if (saved.imshow !== undefined) g.imshow = show;
@@ -134,6 +143,8 @@ export async function withOutput<T>(
   try {
     return await fn();
   } finally {
+    // deferred lines still go to this sink (a session's evaluate has written them already)
+    await settlePrints().catch(() => {});
     if (g.print === ours) g.print = saved.print;
     if (g.imshow === show) g.imshow = saved.imshow;
     console.log = saved.log as typeof console.log;

@@ -4,6 +4,12 @@
  * tutorial's training loop and per-class evaluation, run on the learner's
  * own `net`, `criterion`, `optimizer` and loaders with a live progress bar
  * and a loss curve. Everything goes through the facade and the lesson's IO.
+ *
+ * The device: the cpu, or webgpu when `--device webgpu` / `DENOTORCH_LESSON_DEVICE=webgpu`
+ * asks for it, or when a real GPU is there and the learner chooses it. On webgpu the loop
+ * is the tutorial's "Training on GPU": the model moved with `net.to(device)`, each batch
+ * with `.to(device)`, and every value read asynchronously (`await loss.item_async()`), the
+ * one way Deno's WebGPU reads back.
  * @module
  */
 import { len, type Tensor, torch, torchvision } from "../mod.ts";
@@ -124,8 +130,108 @@ export async function prepareCifar(ctx: Ctx): Promise<"real" | "fake"> {
   }
 }
 
+/** Where lesson 3 trains. */
+export type TrainDevice = "cpu" | "webgpu";
+
+/** What is known when lesson 3 picks its device. */
+export interface DeviceFacts {
+  /** `--device` / `DENOTORCH_LESSON_DEVICE`, if given. */
+  forced?: TrainDevice;
+  /** The self-check (`--check`). */
+  check: boolean;
+  /** A learner is there to answer. */
+  interactive: boolean;
+  /** `await torch.webgpu.init()` said yes. */
+  available: boolean;
+  /** The adapter is a real GPU (`torch.webgpu.is_real()`), not a software one such as lavapipe. */
+  real: boolean;
+}
+
+/**
+ * The device, or "ask": asked for → that one (webgpu only if available); else the cpu, unless
+ * a learner is there and a real GPU too, when the learner chooses (a software adapter is
+ * slower than the cpu: not worth offering).
+ */
+export function deviceDecision(f: DeviceFacts): TrainDevice | "ask" {
+  if (f.forced !== undefined) return f.forced === "webgpu" && f.available ? "webgpu" : "cpu";
+  return !f.check && f.interactive && f.available && f.real ? "ask" : "cpu";
+}
+
+/** Why webgpu is not available, as the tensor core says it. */
+function gpuReason(): string {
+  try {
+    torch.webgpu.get_device_name();
+    return "?";
+  } catch (e) {
+    return firstLine(e).replace(/^\w+: .*? is not available:\s*/, "");
+  }
+}
+
+/** Picks lesson 3's device (see {@link deviceDecision}), asking the learner when it offers webgpu. */
+export async function chooseDevice(ctx: Ctx): Promise<TrainDevice> {
+  const { L, io, options } = ctx;
+  const forced = options.device;
+  const check = options.mode === "check";
+  // starting WebGPU loads the Vulkan drivers (150-500 ms): only when it may be used
+  const worthStarting = forced === "webgpu" || (forced === undefined && !check && io.interactive);
+  const available = worthStarting ? await torch.webgpu.init() : false;
+  const d = deviceDecision({
+    forced,
+    check,
+    interactive: io.interactive,
+    available,
+    real: available && torch.webgpu.is_real(),
+  });
+  if (forced === "webgpu" && d === "cpu") {
+    io.note(
+      L(
+        `webgpu 不可用(${gpuReason()}):改在 cpu 上训练。`,
+        `webgpu is not available (${gpuReason()}): training on the cpu.`,
+      ),
+    );
+  }
+  if (d !== "ask") return d;
+  const name = torch.webgpu.get_device_name();
+  const a = await io.ask(
+    L(
+      `这台机器有 GPU(${name})。在 GPU 上训练吗(device "webgpu")?[y/N] `,
+      `This machine has a GPU (${name}). Train on it (device "webgpu")? [y/N] `,
+    ),
+  );
+  return a !== null && /^\s*(y|yes|是|好|webgpu)\s*$/i.test(a) ? "webgpu" : "cpu";
+}
+
+/** A module or tensor that moves between devices. */
+interface Movable {
+  to_async(device: string): Promise<unknown>;
+}
+
+function movable(x: unknown): x is Movable {
+  return ((typeof x === "object" && x !== null) || typeof x === "function") &&
+    typeof (x as Partial<Movable>).to_async === "function";
+}
+
+/**
+ * Moves the learner's `net` and its optimizer's state (momentum buffers) to `device`, as
+ * `net.to(device)` does in the tutorial. The parameters stay the same objects, so the
+ * optimizer keeps updating them.
+ */
+export async function placeModel(ctx: Ctx, device: TrainDevice): Promise<void> {
+  const s = ctx.scope as unknown as Partial<Parts>;
+  if (movable(s.net)) await s.net.to_async(device);
+  const state = (s.optimizer as { state?: unknown } | undefined)?.state as
+    | Iterable<[unknown, Record<string, unknown>]>
+    | undefined;
+  if (!state || typeof state[Symbol.iterator] !== "function") return;
+  for (const [, st] of state) {
+    for (const [k, v] of Object.entries(st)) if (movable(v)) st[k] = await v.to_async(device);
+  }
+}
+
 /** What a training run did. */
 export interface TrainRun {
+  /** Where it trained (`webgpu:0`, `cpu`). */
+  device: string;
   steps: number;
   planned: number;
   losses: number[];
@@ -146,8 +252,15 @@ interface Parts {
  * The tutorial's loop (zero_grad, forward, loss, backward, step,
  * `running_loss += loss.item()`), for `epochs` epochs or `maxSteps` steps,
  * with a progress bar. Ctrl-C stops it; the weights learned so far stay.
+ * On webgpu the model must be there already ({@link placeModel}); each batch is moved.
  */
-export async function train(ctx: Ctx, epochs: number, maxSteps?: number): Promise<TrainRun> {
+export async function train(
+  ctx: Ctx,
+  epochs: number,
+  maxSteps?: number,
+  device: TrainDevice = "cpu",
+): Promise<TrainRun> {
+  const onDevice = device !== "cpu";
   const s = ctx.scope as unknown as Parts;
   const perEpoch = len(s.trainloader);
   const planned = Math.max(1, Math.min(maxSteps ?? Infinity, Math.round(perEpoch * epochs)));
@@ -180,14 +293,16 @@ export async function train(ctx: Ctx, epochs: number, maxSteps?: number): Promis
     for (let epoch = 0; epoch < nEpochs && step < planned; epoch++) {
       let running = 0;
       let i = 0;
-      for await (const [inputs, labels] of s.trainloader) {
+      for await (const [x, y] of s.trainloader) {
         check();
+        const [inputs, labels] = onDevice ? [x.to(device), y.to(device)] : [x, y];
         s.optimizer.zero_grad();
         const outputs = s.net(inputs);
         const loss = s.criterion(outputs, labels);
         loss.backward();
         s.optimizer.step();
-        const l = loss.item() as number;
+        // the loss.item() of the tutorial, on every device (webgpu reads back asynchronously)
+        const l = (await loss.item_async()) as number;
         losses.push(l);
         running += l;
         step++;
@@ -210,6 +325,7 @@ export async function train(ctx: Ctx, epochs: number, maxSteps?: number): Promis
     }
   });
   const run: TrainRun = {
+    device: onDevice ? String(torch.device(device, 0)) : "cpu",
     steps: step,
     planned,
     losses,
@@ -231,8 +347,11 @@ export interface Accuracy {
   interrupted: boolean;
 }
 
-/** Evaluates the learner's `net` on `testset` (the first `limit` images), in batches of 100, without gradients. */
-export async function evaluate(ctx: Ctx, limit?: number): Promise<Accuracy> {
+/**
+ * Evaluates the learner's `net` on `testset` (the first `limit` images), in batches of 100,
+ * without gradients, on `device` (where the model is).
+ */
+export async function evaluate(ctx: Ctx, limit?: number, device: TrainDevice = "cpu"): Promise<Accuracy> {
   const sc = ctx.scope as unknown as Parts & { testset: unknown; classes: string[] };
   const { DataLoader, Subset } = torch.utils.data;
   const n = Math.min(limit ?? Infinity, len(sc.testset));
@@ -245,9 +364,9 @@ export async function evaluate(ctx: Ctx, limit?: number): Promise<Accuracy> {
     using _ = torch.no_grad();
     for await (const [images, labels] of loader) {
       check();
-      const outputs = sc.net(images);
+      const outputs = sc.net(device === "cpu" ? images : images.to(device));
       const [, predicted] = outputs.max(1) as unknown as [Tensor, Tensor];
-      const p = predicted.tolist() as number[];
+      const p = (await predicted.tolist_async()) as number[];
       const l = labels.tolist() as number[];
       l.forEach((c, i) => {
         perClass[c].total++;
@@ -274,12 +393,12 @@ export function report(ctx: Ctx, run: TrainRun, acc: Accuracy): string[] {
   const rate = run.steps / Math.max(run.seconds, 1e-9);
   lines.push(
     ctx.L(
-      `训练了 ${run.steps} 步,用时 ${duration(run.seconds)}(${rate.toFixed(1)} 步/秒)${
-        run.interrupted ? ",被 Ctrl-C 提前停止" : ""
-      }。`,
+      `${run.device === "cpu" ? "" : `在 ${run.device} 上`}训练了 ${run.steps} 步,用时 ${
+        duration(run.seconds)
+      }(${rate.toFixed(1)} 步/秒)${run.interrupted ? ",被 Ctrl-C 提前停止" : ""}。`,
       `Trained ${run.steps} steps in ${duration(run.seconds)} (${rate.toFixed(1)} steps/s)${
-        run.interrupted ? ", stopped early by Ctrl-C" : ""
-      }.`,
+        run.device === "cpu" ? "" : ` on ${run.device}`
+      }${run.interrupted ? ", stopped early by Ctrl-C" : ""}.`,
     ),
   );
   lines.push(

@@ -75,6 +75,12 @@ export interface RunOptions {
   data?: string;
   /** The project root (where `data/` is). */
   root: string;
+  /**
+   * Lesson 3's training device, when given (`--device`, `DENOTORCH_LESSON_DEVICE`): webgpu
+   * then trains there on any adapter, a software one included. Without it the lesson offers
+   * webgpu when a real GPU is there, and trains on the cpu otherwise.
+   */
+  device?: "cpu" | "webgpu";
 }
 
 /** What checkers and starters see. */

@@ -33,8 +33,9 @@ import { type CheckReport, selfCheck } from "./selfcheck.ts";
 import { bar } from "./chart.ts";
 import type { Lang, LessonIO, RunOptions, Text } from "./types.ts";
 
-const USAGE = `usage: deno task lesson [N] [--lang zh|en]
+const USAGE = `usage: deno task lesson [N] [--lang zh|en] [--device cpu|webgpu]
        deno task lesson --check [--lang zh|en] [--lesson N] [--train-steps K] [--data PATH|fake]
+                                [--device cpu|webgpu]
 
   N                 the lesson: 0 quick start, 1 tensors, 2 autograd and neural networks,
                     3 training a classifier (CIFAR-10); no N: a menu with your progress
@@ -45,6 +46,9 @@ const USAGE = `usage: deno task lesson [N] [--lang zh|en]
   --train-steps K   with --check: lesson 3 trains on K batches (default 200), not two epochs
   --data PATH|fake  lesson 3's data: a cifar-10-binary.tar.gz, or FakeData (default: download,
                     then ask; with --check: fake)
+  --device D        where lesson 3 trains: cpu, or webgpu (on any adapter, a software one too);
+                    default: $DENOTORCH_LESSON_DEVICE, else the lesson offers webgpu when a real
+                    GPU is there (with --check: cpu)
 
 Progress is saved in $DENOTORCH_HOME/progress.json (default ~/.denotorch).`;
 
@@ -421,6 +425,7 @@ function parse(argv: string[]) {
       lesson: { type: "string" },
       "train-steps": { type: "string" },
       data: { type: "string" },
+      device: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     allowPositionals: true,
@@ -476,12 +481,19 @@ export async function main(argv: string[], root: string): Promise<number> {
     write(`--train-steps expects a positive integer\n`);
     return 2;
   }
+  const deviceArg = flags.values.device ?? env("DENOTORCH_LESSON_DEVICE") ?? "";
+  if (deviceArg !== "" && deviceArg !== "cpu" && deviceArg !== "webgpu") {
+    const from = flags.values.device !== undefined ? "--device" : "DENOTORCH_LESSON_DEVICE";
+    write(`${from} expects cpu or webgpu, got '${deviceArg}'\n\n${USAGE}\n`);
+    return 2;
+  }
   const check = flags.values.check ?? false;
   const options: RunOptions = {
     mode: check ? "check" : "interactive",
     trainSteps,
     data: flags.values.data ?? (check ? "fake" : undefined),
     root,
+    device: deviceArg === "cpu" || deviceArg === "webgpu" ? deviceArg : undefined,
   };
   const home = homeDir(env);
   const guard = new Guard();

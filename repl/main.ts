@@ -8,6 +8,9 @@
  * Options: `--seed N` (torch.manual_seed), `--device cpu|webgpu`,
  * `--timeout SECONDS` (time guard on each input; off by default), `--help`.
  * A script runs first and its variables stay at the prompt (`python -i`).
+ * The webgpu device starts with `--device webgpu`, `.device webgpu`, or
+ * before the first input that mentions `webgpu`; its tensors print their
+ * values at the prompt and in `print` (the session awaits the reads).
  * Piped (non-terminal) stdin is evaluated line by line, results on stdout,
  * errors on stderr; the exit status is 1 if any input failed.
  *
@@ -34,7 +37,8 @@ const USAGE = `usage: deno task repl [--seed N] [--device cpu|webgpu] [--timeout
 
   script.ts          run this file first; its variables stay at the prompt (like python -i)
   --seed N           torch.manual_seed(N) before anything runs
-  --device D         default device: cpu (webgpu is not available yet)
+  --device D         default device: cpu, or webgpu (started at launch: it names the adapter, or
+                     says why there is none and stays on cpu)
   --timeout SECONDS  stop any input that runs longer (default: no limit; Ctrl-C stops one)
 
 Piped stdin is evaluated line by line. History: $DENOTORCH_HISTORY or ~/.denotorch/history.`;

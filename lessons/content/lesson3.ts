@@ -6,13 +6,24 @@
  */
 import { T } from "../i18n.ts";
 import { describe, fail, hasShape, isTensor, need, PASS, same } from "../judge.ts";
-import { dataArg, evaluate, prepareCifar, report, train } from "../train.ts";
+import {
+  type Accuracy,
+  chooseDevice,
+  dataArg,
+  evaluate,
+  placeModel,
+  prepareCifar,
+  report,
+  train,
+  type TrainRun,
+} from "../train.ts";
 import type { Ctx, Lesson, Verdict } from "../types.ts";
 import { len, type Tensor, torch } from "../../mod.ts";
 
 const CLASSES = `["plane", "car", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]`;
 
-const NET = `class Net extends nn.Module {
+/** The tutorial's LeNet, its loss and optimizer (exported for the tests, which train it on every device). */
+export const NET = `class Net extends nn.Module {
   constructor() {
     super()
     this.conv1 = nn.Conv2d(3, 6, 5)
@@ -414,16 +425,35 @@ async function trainAndTest(answer: string, ctx: Ctx): Promise<Verdict> {
   const check = ctx.options.mode === "check";
   const fake = ctx.stash.fake === true;
   const steps = check ? ctx.options.trainSteps : undefined;
+  const device = await chooseDevice(ctx);
   if (check) {
     ctx.io.note(
-      `[check] ${steps} batches of ${
+      `[check] ${device === "cpu" ? "" : `on ${device}: `}${steps} batches of ${
         fake ? "FakeData" : "CIFAR-10"
       }, not ${epochs} epochs; tested on 400 images`,
     );
+  } else if (device !== "cpu") {
+    ctx.io.note(
+      ctx.L(
+        `在 webgpu:0 上训练(${torch.webgpu.get_device_name()}):课程把 \`net\` 移过去(\`net.to("webgpu")\`),每批数据也一样(\`inputs.to("webgpu")\`),损失用 \`await loss.item_async()\` 读回。`,
+        `Training on webgpu:0 (${torch.webgpu.get_device_name()}): the lesson moves \`net\` there (\`net.to("webgpu")\`), and each batch too (\`inputs.to("webgpu")\`), and reads the loss back with \`await loss.item_async()\`.`,
+      ),
+    );
   }
-  const run = await train(ctx, epochs, steps);
-  if (run.error) return fail(ctx.L("训练完成", "training to finish"), run.error);
-  const acc = await evaluate(ctx, check ? 400 : undefined);
+  let run: TrainRun;
+  let acc: Accuracy;
+  try {
+    if (device !== "cpu") await placeModel(ctx, device);
+    run = await train(ctx, epochs, steps, device);
+    if (run.error) return fail(ctx.L("训练完成", "training to finish"), run.error);
+    acc = await evaluate(ctx, check ? 400 : undefined, device);
+  } finally {
+    // back on the cpu, where the learner's images are: `net(images)` keeps working
+    if (device !== "cpu") {
+      await placeModel(ctx, "cpu");
+      if (!check) ctx.io.note(ctx.L("`net` 已移回 cpu。", "`net` is back on the cpu."));
+    }
+  }
   ctx.io.text(report(ctx, run, acc).join("\n"));
   ctx.stash.accuracy = acc.total ? (100 * acc.correct) / acc.total : 0;
   const finite = run.losses.every(Number.isFinite);

@@ -20,18 +20,34 @@ export interface Command {
 // deno-lint-ignore no-eval
 const indirectEval = eval;
 
+/** `torch.webgpu`, as far as the commands use it. */
+interface WebgpuApi {
+  is_available(): boolean;
+  is_real(): boolean;
+  get_device_name(): string;
+  device_count(): number;
+  synchronize(): Promise<void>;
+}
+
 type Torch = Record<string, unknown> & {
   memory_stats?: () => Record<string, number>;
   memory_limits?: { maxBytes: number; maxTensors: number };
   backend?: () => string;
   set_default_device?: (d: string) => void;
   get_default_device?: () => unknown;
+  webgpu?: WebgpuApi;
 };
 
 function torchOf(): Torch {
   const t = (globalThis as Record<string, unknown>).torch as Torch | undefined;
   if (!t) throw new Error("torch is not loaded");
   return t;
+}
+
+/** `torch.webgpu` when the device is started and works (else null: nothing to wait for). */
+function torchGpu(): WebgpuApi | null {
+  const w = ((globalThis as Record<string, unknown>).torch as Torch | undefined)?.webgpu;
+  return w && w.device_count() > 0 ? w : null;
 }
 
 /** `1.23 µs`: three significant digits in the unit that fits. */
@@ -78,10 +94,13 @@ export async function timeit(session: Session, src: string, targetSeconds = 0.1)
       isAsync = true;
       await first;
     }
+    // webgpu ops only queue work: the clock stops once the GPU has done it (as torch.utils.benchmark)
+    const gpu = torchGpu();
     const batch = async (n: number): Promise<number> => {
       const t0 = performance.now();
       if (isAsync) { for (let i = 0; i < n; i++) await fn(); }
       else for (let i = 0; i < n; i++) fn();
+      if (gpu) await gpu.synchronize();
       const dt = (performance.now() - t0) / 1000;
       guard.check();
       await yieldToLoop(); // lets dead tensors be released between runs
@@ -107,29 +126,58 @@ export async function timeit(session: Session, src: string, targetSeconds = 0.1)
     `fastest ${formatSeconds(sorted[0])}, slowest ${formatSeconds(sorted[sorted.length - 1])})`;
 }
 
-function device(_s: Session, arg: string): string {
+/** What `.device` says about webgpu: not started, its adapter, or why it is not available. */
+function webgpuLine(torch: Torch): string {
+  const w = torch.webgpu;
+  if (!w) return "not in this build";
+  let available: boolean;
+  try {
+    available = w.is_available();
+  } catch {
+    return "not started (`.device webgpu` starts it)";
+  }
+  if (available) return `${w.get_device_name()}${w.is_real() ? "" : SOFTWARE}`;
+  try {
+    w.get_device_name(); // throws with the reason
+    return "not available";
+  } catch (e) {
+    return `not available: ${reasonOf(e)}`;
+  }
+}
+
+const SOFTWARE = "; not a GPU: expect it to be slower than the cpu device";
+
+/** The reason in the core's "… is not available: <reason>" errors. */
+function reasonOf(e: unknown): string {
+  const m = String((e as { message?: unknown })?.message ?? e);
+  return m.replace(/^.*? is not available:\s*/, "");
+}
+
+/** `.device`, `.device cpu`, `.device webgpu` (which starts the device when needed). */
+async function device(session: Session, arg: string): Promise<string> {
   const torch = torchOf();
   const backend = torch.backend?.() ?? "cpu";
   const current = () => String(torch.get_default_device?.() ?? "cpu");
   if (!arg) {
-    return `default device: ${current()} (the cpu device runs TensorFlow.js's ${backend} backend)` +
-      (torch.set_default_device
-        ? ""
-        : "\nwebgpu: not available yet in denotorch (it lands with its own issue)");
+    return `default device: ${current()}\n  cpu: TensorFlow.js's ${backend} backend\n  webgpu: ${
+      webgpuLine(torch)
+    }`;
   }
-  if (arg !== "cpu" && arg !== "webgpu") {
-    const hint = arg === "cuda" || arg === "mps" ? " (this engine's GPU device is 'webgpu')" : "";
+  const want = arg.toLowerCase();
+  if (want !== "cpu" && want !== "webgpu") {
+    const hint = want === "cuda" || want === "mps" ? " (this engine's GPU device is 'webgpu')" : "";
     throw new Error(`unknown device '${arg}': choose cpu or webgpu${hint}`);
   }
-  if (torch.set_default_device) {
-    torch.set_default_device(arg);
-    return `default device: ${current()}`;
+  if (!torch.set_default_device) return `default device: cpu (this build has only the cpu device)`;
+  if (want === "cpu") {
+    torch.set_default_device("cpu");
+    return `default device: cpu (TensorFlow.js's ${backend} backend)`;
   }
-  if (arg === "webgpu") {
-    return "webgpu is not available yet in denotorch: tensors stay on the cpu device " +
-      `(TensorFlow.js's ${backend} backend). The WebGPU device lands with its own issue.`;
+  if (!(await session.startWebgpu()) || !torch.webgpu) {
+    return `webgpu is ${webgpuLine(torch)}\ndefault device: ${current()}`;
   }
-  return `default device: cpu (TensorFlow.js's ${backend} backend)`;
+  torch.set_default_device("webgpu");
+  return `default device: ${current()} (${webgpuLine(torch)})`;
 }
 
 function memory(): string {
@@ -144,6 +192,10 @@ function memory(): string {
     `spilled to JavaScript memory: ${s.spills}, uploaded again: ${s.uploads}, ` +
     `freed after garbage collection: ${s.finalized}`,
   ];
+  // counted once the webgpu device exists (its storages are never spilled)
+  if (typeof s.webgpu_storages === "number" && torchGpu()) {
+    lines.push(`webgpu: ${s.webgpu_storages} storages, ${formatBytes(s.webgpu_bytes ?? 0)}`);
+  }
   return lines.join("\n");
 }
 

@@ -45,3 +45,12 @@ export {
 } from "./transform.ts";
 export { tokenize } from "./tokens.ts";
 export { reportStrayErrors } from "./stray.ts";
+export {
+  deferPrint,
+  type DeviceTensor,
+  deviceTensorsIn,
+  fetchForDisplay,
+  fetchTensor,
+  isDeviceTensor,
+  settlePrints,
+} from "./readback.ts";

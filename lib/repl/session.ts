@@ -16,6 +16,7 @@ import { display, formatError } from "./display.ts";
 import { complete, type Completion, members } from "./complete.ts";
 import { help, HelpText, type Namespaces } from "./help.ts";
 import { COMMANDS } from "./commands.ts";
+import { deferPrint, fetchForDisplay, settlePrints } from "./readback.ts";
 
 export { SystemExit };
 export { display, formatError } from "./display.ts";
@@ -60,6 +61,14 @@ export interface EvalOptions {
 const indirectEval = eval;
 
 const HELP_QUERY = /^([\p{ID_Start}$_][\p{ID_Continue}$.]*)\s*\?$/u;
+
+/** An input that names the webgpu device starts it first, so `x.to("webgpu")` just works at the prompt. */
+const MENTIONS_WEBGPU = /webgpu/i;
+
+/** What the session needs of `torch.webgpu` (absent from a facade without the device). */
+interface WebgpuApi {
+  init(): Promise<boolean>;
+}
 
 /**
  * Picks the REPL's globals from the facade's exports (`mod.ts`): everything
@@ -108,6 +117,9 @@ export class Session {
     const { tick, iter, aiter } = this.guard;
     hidden("__repl", Object.freeze({ tick, iter, aiter, imp: importFrom }));
     Object.assign(g, opts.globals ?? {});
+    // print cannot wait for a device tensor's values; this one writes once they are read
+    const print = opts.globals?.print;
+    if (typeof print === "function") g.print = deferPrint(print as (...values: unknown[]) => void);
     // Python's builtins that a learner reaches for
     hidden("help", (...a: unknown[]) => a.length ? help(a[0], this.namespaces()) : help(undefined, {}));
     hidden("dir", (x: unknown) => members(x));
@@ -175,8 +187,17 @@ export class Session {
       return this.#failed(e);
     }
     const code = `(async () => {${compiled.body}\n})()\n//# sourceURL=repl:${++this.#count}`;
-    const r = await this.guarded(() => indirectEval(code));
+    const r = await this.guarded(async () => {
+      if (!q && MENTIONS_WEBGPU.test(src)) await this.startWebgpu();
+      const value = await indirectEval(code);
+      // the values of device tensors it shows are read here, where Ctrl-C can abandon the wait
+      await fetchForDisplay(value);
+      return value;
+    });
+    // lines printed with device tensors come before the value (or the error)
+    const printed = await settlePrints().then(() => null, (error: unknown) => ({ error }));
     if (!r.ok) return this.#failed(r.error);
+    if (printed) return this.#failed(printed.error);
     if (opts.record !== false && !q) this.inputs.push(src);
     try {
       return { ok: true, value: r.value, text: await this.show(r.value) };
@@ -185,19 +206,25 @@ export class Session {
     }
   }
 
-  /** The text shown for a value (a device tensor is read back first). */
+  /**
+   * The text shown for a value: tensors on a device without synchronous readback (webgpu)
+   * are read first, so they show PyTorch's text with their values.
+   */
   async show(value: unknown): Promise<string> {
-    try {
-      return display(value, { colors: this.colors && !(value instanceof HelpText) });
-    } catch (e) {
-      // a tensor on a device that cannot read back synchronously: read it asynchronously, then show it
-      const v = value as { tolist_async?: () => Promise<unknown> } | null;
-      if (v && typeof v.tolist_async === "function") {
-        await v.tolist_async();
-        return display(value, { colors: this.colors });
-      }
-      throw e;
-    }
+    await fetchForDisplay(value);
+    return display(value, { colors: this.colors && !(value instanceof HelpText) });
+  }
+
+  /**
+   * Starts the webgpu device once (`await torch.webgpu.init()`), and tells whether it works.
+   * False, without a sound, when the facade has no webgpu device.
+   */
+  async startWebgpu(): Promise<boolean> {
+    const torch = (globalThis as Record<string, unknown>).torch as
+      | { webgpu?: Partial<WebgpuApi> }
+      | undefined;
+    const webgpu = torch?.webgpu;
+    return typeof webgpu?.init === "function" ? await webgpu.init() : false;
   }
 
   /**
@@ -244,6 +271,7 @@ export class Session {
       return this.#failed(e);
     }
     try {
+      if (m[1] !== "help" && MENTIONS_WEBGPU.test(m[2])) await this.startWebgpu(); // `.time x.to("webgpu")`
       const r = await cmd.run(this, m[2].trim());
       return typeof r === "string" ? { ok: true, text: r } : r;
     } catch (e) {

@@ -7,11 +7,12 @@ const MAIN = ["run", "--allow-read", "--allow-env", "--allow-write", "--allow-ne
 async function repl(
   input: string,
   args: string[] = [],
+  env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [...MAIN, ...args],
     cwd: root,
-    env: { DENOTORCH_HISTORY: "", NO_COLOR: "1" },
+    env: { DENOTORCH_HISTORY: "", NO_COLOR: "1", ...env },
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
@@ -91,9 +92,23 @@ Deno.test("piped: --help, bad flags, --device", async () => {
   const bad = await repl("", ["--nope"]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /nope/);
-  const gpu = await repl("torch.ones(1).device\n", ["--device", "webgpu"]);
-  assert.match(gpu.stdout, /webgpu is not available yet/);
-  assert.match(gpu.stdout, /device\(type='cpu'\)\n$/);
+  const cuda = await repl("", ["--device", "cuda"]);
+  assert.equal(cuda.code, 2);
+  assert.equal(
+    cuda.stderr,
+    "Error: unknown device 'cuda': choose cpu or webgpu (this engine's GPU device is 'webgpu')\n",
+  );
+  // no adapter (wgpu has no dx12 on Linux): it says why and stays on the cpu (webgpu_test.ts: with one)
+  const none = await repl("torch.ones(1).device\ntorch.webgpu.is_available()\n", ["--device", "webgpu"], {
+    DENO_WEBGPU_BACKEND: "dx12",
+  });
+  assert.equal(none.stderr, "");
+  assert.match(
+    none.stdout,
+    /^webgpu is not available: no WebGPU adapter was found[^\n]*\ndefault device: cpu\n/,
+  );
+  assert.match(none.stdout, /\ndevice\(type='cpu'\)\nfalse\n$/);
+  assert.equal(none.code, 0);
 });
 
 Deno.test("piped: errors thrown later (timers, unawaited promises) are reported and the session lives", async () => {

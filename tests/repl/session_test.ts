@@ -116,8 +116,17 @@ Deno.test("help: PyTorch's documentation of functions, methods and classes", asy
 });
 
 Deno.test("commands: .device, .memory, .time", async () => {
-  assert.match(await text(".device"), /default device: cpu/);
-  assert.match(await text(".device webgpu"), /webgpu/);
+  assert.match(
+    await text(".device"),
+    /^default device: cpu\n {2}cpu: TensorFlow\.js's \w+ backend\n {2}webgpu: /,
+  );
+  // started by .device webgpu (tests/repl/webgpu_test.ts tries it with and without an adapter)
+  assert.match(await text(".device webgpu"), /^default device: webgpu:0 \(|^webgpu is not available: /);
+  assert.equal(
+    await text(".device cpu"),
+    `default device: cpu (TensorFlow.js's ${facade.torch.backend()} backend)`,
+  );
+  assert.equal(await text("torch.ones(1).device"), "device(type='cpu')");
   assert.match(await text(".device cuda"), /choose cpu or webgpu \(this engine's GPU device is 'webgpu'\)/);
   assert.match(await text(".memory"), /^engine \(\w+\): \d+ tensors, /);
   const t = await timeit(session, "torch.ones(8).add(1)", 0.005);

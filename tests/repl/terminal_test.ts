@@ -3,6 +3,7 @@
 // Without tmux (`apt-get install -y tmux`) these tests say so and pass.
 import assert from "node:assert/strict";
 import { hasTmux, root, shellQuote, tmuxServer } from "../tmux.ts";
+import { torch } from "../../mod.ts";
 
 const server = tmuxServer("tests/repl/terminal_test.ts", "denotorch-tmux-");
 const tmux = server.tmux;
@@ -199,6 +200,35 @@ terminalTest("start-up: ready to type in well under 250 ms", async () => {
   } finally {
     t.close();
   }
+});
+
+// the REPL in the terminal starts its own device; this one only says whether there is an adapter
+const gpu = hasTmux && await torch.webgpu.init();
+if (hasTmux && !gpu) {
+  console.log(
+    "tests/repl/terminal_test.ts: no WebGPU adapter here, so `--device webgpu` in a terminal is skipped",
+  );
+}
+
+Deno.test({
+  name: "terminal: `deno task repl --device webgpu` names the adapter and shows webgpu tensors' values",
+  ignore: !gpu,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const t = new Terminal(["--device", "webgpu"]);
+    try {
+      await t.ready();
+      await t.waitFor(/^default device: webgpu:0 \(.+\)\n>>> $/m);
+      await t.enter(
+        'torch.ones(2).to("webgpu").mul(3)',
+        /^tensor\(\[3\., 3\.\], device='webgpu:0'\)\n>>> $/m,
+      );
+      await t.enter("print(torch.arange(3).sum())", /^tensor\(3, device='webgpu:0'\)\n>>> $/m);
+    } finally {
+      t.close();
+    }
+  },
 });
 
 globalThis.addEventListener("unload", () => {
