@@ -19,6 +19,7 @@ webgpu ...`; bench/webgpu/summarise.py pairs them. `--device cpu` runs the same 
 (lines say `torch_cpu`), to try the script where there is no GPU.
 """
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -26,6 +27,9 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from net import Net  # noqa: E402 (bench/net.py, shared with bench/torch_bench.py)
 
 
 def shape_of(s):
@@ -53,27 +57,6 @@ BIG = shape_of(args.big or ("2x3x32x32" if args.quick else "32x3x224x224"))
 ONLY = set(args.only.split(",")) if args.only else None
 DEV = torch.device(args.device)
 LABEL = "cuda" if args.device == "cuda" else "torch_cpu"
-
-
-class Net(nn.Module):
-    """The CIFAR-10 network of PyTorch's tutorial (lesson 3)."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 6, 5)
-        self.pool = nn.MaxPool2d(2, 2)
-        self.conv2 = nn.Conv2d(6, 16, 5)
-        self.fc1 = nn.Linear(16 * 5 * 5, 120)
-        self.fc2 = nn.Linear(120, 84)
-        self.fc3 = nn.Linear(84, 10)
-
-    def forward(self, x):
-        x = self.pool(F.relu(self.conv1(x)))
-        x = self.pool(F.relu(self.conv2(x)))
-        x = torch.flatten(x, 1)
-        x = F.relu(self.fc1(x))
-        x = F.relu(self.fc2(x))
-        return self.fc3(x)
 
 
 def lenet_step(batch):

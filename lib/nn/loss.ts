@@ -18,6 +18,7 @@ import { temp } from "../tensor/storage.ts";
 import { jsKernels, logSoftmaxRows, logSoftmaxRowsGrad, nll, nllGrad } from "../engine/kernels.ts";
 import { gradMode } from "../autograd/grad_mode.ts";
 import { Tensor } from "../tensor/tensor.ts";
+import type { device } from "../tensor/device.ts";
 import { Size } from "../tensor/size.ts";
 import { broadcastShapes } from "../tensor/geometry.ts";
 import { needsGrad, record } from "../autograd/node.ts";
@@ -385,44 +386,39 @@ function crossEntropySmoothed(
 ): Tensor {
   const nll = nllLossNd(logp, target, weight, reduction, ignore);
   const c = logp._shape[classDim];
-  if (target._storage.slot.gpu) {
-    return smoothedOnDevice(nll, logp, target, weight, reduction, ignore, ls, classDim);
-  }
-  const t = target._host();
-  const keep = Float32Array.from(t, (v) => (Number(v) === ignore ? 0 : 1));
-  const keepT = run(
-    "cross_entropy",
-    () => wrap(tf.tensor(keep, target._shape.slice(), "float32"), float32, logp.device),
-  );
+  const [keepT, denom] = target._storage.slot.gpu
+    ? keptOnDevice(target, weight, ignore, logp.device)
+    : keptOnHost(target, weight, ignore, logp.device);
   const smooth = (weight ? logp.mul(classView(weight, logp._shape.length)) : logp).sum(classDim).neg()
     .mul(keepT);
   let ret: Tensor;
   if (reduction === "none") ret = smooth;
   else if (reduction === "sum") ret = smooth.sum();
-  else {
-    let denom = 0;
-    const w = weight ? weight._host() : null;
-    t.forEach((v, i) => {
-      if (keep[i]) denom += w ? Number(w[Number(v)]) : 1;
-    });
-    ret = smooth.sum().div(denom);
-  }
+  else ret = smooth.sum().div(denom);
   return scalarOp("mul", nll, 1 - ls).add(scalarOp("mul", ret, ls / c));
 }
 
-/** `crossEntropySmoothed` with targets on a device that cannot read back synchronously (webgpu). */
-function smoothedOnDevice(
-  nll: Tensor,
-  logp: Tensor,
-  target: Tensor,
-  weight: Tensor | null,
-  reduction: Reduction,
-  ignore: number,
-  ls: number,
-  classDim: number,
-): Tensor {
-  const c = logp._shape[classDim];
-  const dev = logp.device;
+/**
+ * Which targets count (1, or 0 where ignored) as a float tensor, and the mean's denominator
+ * (their weights' sum), from the targets' host values.
+ */
+function keptOnHost(target: Tensor, weight: Tensor | null, ignore: number, dev: device): [Tensor, number] {
+  const t = target._host();
+  const keep = Float32Array.from(t, (v) => (Number(v) === ignore ? 0 : 1));
+  const keepT = run(
+    "cross_entropy",
+    () => wrap(tf.tensor(keep, target._shape.slice(), "float32"), float32, dev),
+  );
+  let denom = 0;
+  const w = weight ? weight._host() : null;
+  t.forEach((v, i) => {
+    if (keep[i]) denom += w ? Number(w[Number(v)]) : 1;
+  });
+  return [keepT, denom];
+}
+
+/** `keptOnHost` for targets on a device that cannot read back synchronously (webgpu): all on the device. */
+function keptOnDevice(target: Tensor, weight: Tensor | null, ignore: number, dev: device): [Tensor, Tensor] {
   // per-target weights: 0 where ignored, else weight[target] (or 1)
   const kept = run("cross_entropy", () => {
     const t = temp(tf.cast(target._read(), "int32"));
@@ -435,13 +431,7 @@ function smoothedOnDevice(
     return wrap(tf.clone(w), float32, dev);
   });
   const keepT = run("cross_entropy", () => wrap(tf.notEqual(kept._read(), 0), float32, dev));
-  const smooth = (weight ? logp.mul(classView(weight, logp._shape.length)) : logp).sum(classDim).neg()
-    .mul(keepT);
-  let ret: Tensor;
-  if (reduction === "none") ret = smooth;
-  else if (reduction === "sum") ret = smooth.sum();
-  else ret = smooth.sum().div(kept.sum());
-  return scalarOp("mul", nll, 1 - ls).add(scalarOp("mul", ret, ls / c));
+  return [keepT, kept.sum()];
 }
 
 // ---- regression losses --------------------------------------------------------------------------
