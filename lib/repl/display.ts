@@ -1,7 +1,8 @@
 /**
  * How the REPL shows values and errors: PyTorch's text for tensors (their
- * `Deno.customInspect`), nothing for `undefined` (as Python shows nothing
- * for `None`), and an error as one line, `RuntimeError: <message>`, using
+ * `Deno.customInspect`), nothing for `undefined` and `null` (PyTorch's
+ * `None`: `w.grad` before backward, `optimizer.step()`; Python's prompt shows
+ * nothing for it, `print(None)` prints `None`), and an error as one line, `RuntimeError: <message>`, using
  * the error's Python class name (`pyName`) when it has one.
  * @module
  */
@@ -15,7 +16,7 @@ export interface DisplayOptions {
 const inspect = Deno.inspect;
 
 /**
- * The text shown for a value at the prompt ("" for `undefined`).
+ * The text shown for a value at the prompt ("" for `undefined` and `null`).
  * @example
  * ```ts
  * import { display } from "./display.ts";
@@ -23,7 +24,7 @@ const inspect = Deno.inspect;
  * ```
  */
 export function display(value: unknown, opts: DisplayOptions = {}): string {
-  if (value === undefined) return "";
+  if (value === undefined || value === null) return "";
   if (typeof value === "string") return JSON.stringify(value);
   return inspect(value, {
     colors: opts.colors ?? false,

@@ -75,7 +75,9 @@ Deno.test("evaluate: exit() ends the session with its status", async () => {
 
 Deno.test("display: plain JavaScript values", () => {
   assert.equal(display(undefined), "");
-  assert.equal(display(null), "null");
+  // PyTorch's None (`w.grad` before backward, `optimizer.step()`): Python's prompt shows nothing
+  assert.equal(display(null), "");
+  assert.equal(display([1, null]), "[ 1, null ]");
   assert.equal(display([1, "a"]), '[ 1, "a" ]');
   assert.equal(display("x\ny"), '"x\\ny"');
 });
