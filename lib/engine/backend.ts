@@ -14,6 +14,9 @@ export { tf };
 let ready: Promise<string> | null = null;
 
 function wasmDir(): string {
+  // DENOTORCH_WASM_DIR: where the .wasm files are when the package is not on disk (a bundle)
+  const dir = Deno.env.get("DENOTORCH_WASM_DIR");
+  if (dir) return dir.endsWith("/") ? dir : dir + "/";
   // The package's dist/ folder holds the .wasm files next to its entry point.
   // pinned npm: specifiers (not import-map names) so mod.ts also works when imported from outside the project
   const entry = import.meta.resolve("npm:@tensorflow/tfjs-backend-wasm@4.22.0");
@@ -34,12 +37,18 @@ export function initEngine(): Promise<string> {
     const preferred = Deno.env.get("DENOTORCH_CPU_BACKEND") ?? "wasm";
     fastKernels();
     if (preferred === "wasm") {
+      let why = "tfjs could not start it";
       try {
         setWasmPaths(wasmDir());
         if (await tf.setBackend("wasm")) return "wasm";
-      } catch (_) {
-        // fall through to the JS backend
+      } catch (e) {
+        why = e instanceof Error ? e.message : String(e);
       }
+      // the JS backend is ~100× slower: never fall back without saying so
+      console.warn(
+        `denotorch: the wasm engine did not start (${why}); the cpu device runs on tfjs's JS backend, ~100× slower. ` +
+          "Set DENOTORCH_WASM_DIR to the folder of tfjs-backend-wasm's .wasm files, or DENOTORCH_CPU_BACKEND=cpu to silence this",
+      );
     }
     await tf.setBackend("cpu");
     return "cpu";
