@@ -366,6 +366,30 @@ function devicePositions(index: Tensor, size: number): tf.Tensor {
   return temp(tf.where(neg, temp(tf.add(ix, temp(tf.scalar(size, "int32")))), ix));
 }
 
+/**
+ * Flat positions (in the view) of `view[..., index, ...]` with one index tensor at `dim`, made
+ * on the index's device: `a·size·post + index[e]·post + b` over the dims before and after.
+ */
+function flatPositionsOnDevice(
+  view: Tensor,
+  dim: number,
+  index: Tensor,
+): { pos: tf.Tensor; shape: number[] } {
+  const shape = view._shape;
+  const size = shape[dim];
+  const preN = shape.slice(0, dim).reduce((a, b) => a * b, 1);
+  const postN = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+  const m = index.numel();
+  const ix = temp(tf.reshape(devicePositions(index, size), [1, m, 1]));
+  const pre = temp(tf.reshape(temp(tf.range(0, preN * size * postN, size * postN, "int32")), [preN, 1, 1]));
+  const post = temp(tf.reshape(temp(tf.range(0, postN, 1, "int32")), [1, 1, postN]));
+  const pos = temp(tf.add(temp(tf.add(pre, temp(tf.mul(ix, temp(tf.scalar(postN, "int32")))))), post));
+  return {
+    pos: temp(tf.reshape(pos, [preN * m * postN])),
+    shape: [...shape.slice(0, dim), ...index._shape, ...shape.slice(dim + 1)],
+  };
+}
+
 /** IndexBackward0 of `indexOnDevice`: the indexed dim first, the rest flattened, one segment sum. */
 function indexOnDeviceGrad(shape: number[], dim: number, index: Tensor): BackwardFn {
   const m = index.numel();
@@ -469,15 +493,22 @@ export function setitem(x: Tensor, items: IndexItem[], value: TensorLike): void 
       view._write(temp(tf.broadcastTo(temp(tf.reshape(v, vs)), view._shape)), false);
       return;
     }
-    const { pos, shape } = advancedPositions(view, adv);
+    // positions of the basic view's elements: on the host, or on the device for one index
+    // tensor there (webgpu cannot read it back synchronously)
+    const onDevice = adv.length === 1 && adv[0].index._storage.slot.gpu && adv[0].index.dtype !== bool;
+    const { pos, shape } = onDevice ? flatPositionsOnDevice(view, adv[0].dim, adv[0].index) : (() => {
+      const p = advancedPositions(view, adv);
+      return { pos: temp(tf.tensor1d(p.pos, "int32")), shape: p.shape };
+    })();
     const v = value instanceof Tensor
       ? readAs(value, x.dtype)
       : temp(tf.scalar(Number(value), x.dtype.engine!));
     if (value instanceof Tensor) broadcastInto(value._shape, shape);
-    const vals = temp(tf.reshape(temp(tf.broadcastTo(v, shape)), [pos.length]));
+    const n = pos.size;
+    const vals = temp(tf.reshape(temp(tf.broadcastTo(v, shape)), [n]));
     // positions index the basic view: write through a flattened copy of it
     const cur = temp(tf.reshape(view._read(), [view.numel()]));
-    const upd = temp(tf.tensorScatterUpdate(cur, temp(tf.tensor2d(pos, [pos.length, 1], "int32")), vals));
+    const upd = temp(tf.tensorScatterUpdate(cur, temp(tf.reshape(pos, [n, 1])), vals));
     view._write(temp(tf.reshape(upd, view._shape)), false);
   });
 }

@@ -214,3 +214,16 @@ test("a loop that piles up webgpu memory without yielding gets an out-of-memory 
     torch.memory_limits.maxWebgpuBytes = before;
   }
 });
+
+test("one index tensor on webgpu: x[idx] with its gradient, and x[idx] = v, as on the cpu", async () => {
+  const outcome = async (dev: string) => {
+    torch.manual_seed(0);
+    const x = torch.randn(4, 3, { device: dev, requires_grad: true });
+    const y = x.index(torch.tensor([2, 0, -1, 2], { device: dev }));
+    y.mul(torch.arange(12, { device: dev }).reshape(4, 3)).sum().backward();
+    const z = torch.zeros(3, 4, { device: dev });
+    z.index_put_([":", torch.tensor([0, -1], { device: dev })], 5);
+    return [await y.tolist_async(), await x.grad!.tolist_async(), await z.tolist_async(), y.grad_fn?.name()];
+  };
+  assert.deepEqual(await outcome("webgpu"), await outcome("cpu"));
+});
