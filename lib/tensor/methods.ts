@@ -68,10 +68,10 @@ export function to(x: Tensor, ...args: unknown[]): Tensor {
     );
   }
   const target = dt ?? x.dtype;
-  const to = dev ?? x.device;
+  const dest = dev ?? x.device;
   const out = run("to", () => {
     const v = readAs(x, target);
-    return Tensor._wrap(v === x._storage.slot.t ? tf.clone(v) : take(v), target, to);
+    return Tensor._wrap(v === x._storage.slot.t ? tf.clone(v) : take(v), target, dest);
   });
   if (!sameDev) copyGrad(x, out, target);
   return out;
@@ -97,8 +97,9 @@ export async function to_async(x: Tensor, ...args: unknown[]): Promise<Tensor> {
 /** Device copies are one autograd node (ToCopyBackward0) that copies the gradient back. */
 function copyGrad(x: Tensor, out: Tensor, target: dtype): void {
   if (!needsGrad(x) || !target.is_floating_point) return;
-  const home = x.device;
-  record("ToCopyBackward0", [x], out, (gs) => [to(gs[0]!, home, x.dtype)]);
+  // the closure keeps the source's device and dtype, not the source (it would pin it after backward)
+  const home = x.device, dt = x.dtype;
+  record("ToCopyBackward0", [x], out, (gs) => [to(gs[0]!, home, dt)]);
 }
 
 function take(v: tf.Tensor): tf.Tensor {
