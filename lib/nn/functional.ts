@@ -1124,8 +1124,10 @@ export function batch_norm(
   const weight = (a[0] !== undefined ? a[0] : kw.weight ?? null) as Tensor | null;
   const bias = (a[1] !== undefined ? a[1] : kw.bias ?? null) as Tensor | null;
   const training = Boolean(a[2] ?? kw.training ?? false);
+  // a 0-d tensor momentum (BatchNorm's 1/num_batches_tracked on webgpu) stays on the device
   const momentum = (a[3] !== undefined ? a[3] : kw.momentum !== undefined ? kw.momentum : 0.1) as
     | number
+    | Tensor
     | null;
   const eps = Number(a[4] ?? kw.eps ?? 1e-5);
   const r = input._shape.length;
@@ -1167,11 +1169,13 @@ export function batch_norm(
   });
   const [mean, varr] = stats;
   if (training && running_mean && running_var) {
-    const mom = momentum ?? 0.1;
+    const m0 = momentum ?? 0.1;
     run("batch_norm_update", () => {
+      const mom = typeof m0 === "number" ? m0 : m0._read();
+      const keep = typeof mom === "number" ? 1 - mom : temp(tf.sub(1, mom));
       const unbiased = temp(tf.mul(varr._read(), count / Math.max(count - 1, 1)));
-      const rm = temp(tf.add(temp(tf.mul(running_mean._read(), 1 - mom)), temp(tf.mul(mean._read(), mom))));
-      const rv = temp(tf.add(temp(tf.mul(running_var._read(), 1 - mom)), temp(tf.mul(unbiased, mom))));
+      const rm = temp(tf.add(temp(tf.mul(running_mean._read(), keep)), temp(tf.mul(mean._read(), mom))));
+      const rv = temp(tf.add(temp(tf.mul(running_var._read(), keep)), temp(tf.mul(unbiased, mom))));
       running_mean._write(rm, false);
       running_var._write(rv, false);
     });

@@ -11,6 +11,7 @@ import * as init from "./init.ts";
 import { ModuleClass } from "./module.ts";
 import { pyFloat } from "../python.ts";
 import { Parameter, type ParameterClass } from "./parameter.ts";
+import { no_grad } from "../autograd/grad_mode.ts";
 
 /** Creates uninitialised tensors (wired by the torch namespace to `torch.empty`). */
 export const factory: {
@@ -351,10 +352,13 @@ class BatchNormBase extends ModuleClass {
   protected _check_input_dim(_input: Tensor): void {}
   override forward(input: Tensor): Tensor {
     this._check_input_dim(input);
-    let factor = this.momentum ?? 0;
-    if (this.training && this.track_running_stats && this.num_batches_tracked) {
-      this.num_batches_tracked.add_(1);
-      factor = this.momentum === null ? 1 / (this.num_batches_tracked.item() as number) : this.momentum;
+    let factor: number | Tensor = this.momentum ?? 0;
+    const n = this.num_batches_tracked;
+    if (this.training && this.track_running_stats && n) {
+      n.add_(1);
+      // a cumulative average: 1/n (on webgpu computed there, as it cannot read n back synchronously)
+      if (this.momentum !== null) factor = this.momentum;
+      else factor = n._storage.slot.gpu ? no_grad(() => n.float().reciprocal()) : 1 / (n.item() as number);
     }
     const useBatch = this.training || (this.running_mean === null && this.running_var === null);
     return F.batch_norm(
