@@ -1,7 +1,7 @@
 /**
- * The lessons in a terminal: the menu, the prompt (node:readline with
- * history and Tab completion), colours, progress bars and images. This is
- * the only file of `lessons/` that touches the terminal; the engine
+ * The lessons in a terminal: the menu, colours, progress bars and images;
+ * the prompt (history, Tab completion, Ctrl-C) is the REPL's, `repl/prompt.ts`.
+ * This is the only file of `lessons/` that touches the terminal; the engine
  * (`engine.ts`) and the REPL engine (`lib/repl`) do the rest.
  *
  *   deno task lesson [N] [--lang zh|en]
@@ -16,15 +16,8 @@
 import { parseArgs } from "node:util";
 import * as facade from "../mod.ts";
 import { imshow, type Tensor } from "../mod.ts";
-import {
-  COMMANDS,
-  facadeGlobals,
-  Guard,
-  reportStrayErrors,
-  Session,
-  Watchdog,
-  type WatchdogEvent,
-} from "../lib/repl/mod.ts";
+import { COMMANDS, facadeGlobals, Guard, reportStrayErrors, Session } from "../lib/repl/mod.ts";
+import { errorLine, historyPath, Prompt, watchCtrlC } from "../repl/prompt.ts";
 import { counts, LessonRunner, Scope } from "./engine.ts";
 import { fill, localeLang, MSG } from "./i18n.ts";
 import { homeDir, ProgressStore } from "./progress.ts";
@@ -154,115 +147,6 @@ function columns(): number {
   }
 }
 
-// ---- the prompt -------------------------------------------------------------------------------
-
-type Readline = import("node:readline").Interface;
-
-/** Lines from the terminal, one prompt at a time; raw mode only while a prompt waits. */
-class Prompt {
-  #rl: Readline;
-  #queue: string[] = [];
-  #waiting: ((line: string | null) => void) | null = null;
-  #closed = false;
-  #ctrlC = false;
-  #historyPath: string | null;
-  #last: string | undefined;
-  #stdin: { setRawMode?: (raw: boolean) => void; isTTY?: boolean };
-
-  constructor(
-    rl: Readline,
-    stdin: { setRawMode?: (raw: boolean) => void; isTTY?: boolean },
-    historyPath: string | null,
-  ) {
-    this.#rl = rl;
-    this.#stdin = stdin;
-    this.#historyPath = historyPath;
-    rl.on("line", (line: string) => {
-      this.#ctrlC = false;
-      this.#deliver(line);
-    });
-    rl.on("close", () => {
-      this.#closed = true;
-      const w = this.#waiting;
-      this.#waiting = null;
-      w?.(null);
-    });
-    rl.on("SIGINT", () => {
-      const editor = rl as unknown as { line: string; cursor: number };
-      if (editor.line.length > 0) {
-        editor.line = "";
-        editor.cursor = 0;
-        this.#ctrlC = false;
-        write("^C\n");
-        rl.prompt();
-      } else if (this.#ctrlC || !this.#waiting) {
-        write("\n");
-        this.#deliver(".quit");
-      } else {
-        this.#ctrlC = true;
-        write(`\n${C.dim(this.quitHint)}\n`);
-        rl.prompt();
-      }
-    });
-    rl.pause();
-  }
-
-  quitHint = "";
-
-  #deliver(line: string): void {
-    const w = this.#waiting;
-    if (w) {
-      this.#waiting = null;
-      this.#pause();
-      w(line);
-    } else this.#queue.push(line);
-  }
-
-  #pause(): void {
-    this.#rl.pause();
-    if (this.#stdin.isTTY) this.#stdin.setRawMode?.(false);
-  }
-
-  /** One line (null: Ctrl-D / end of input). */
-  read(prompt: string): Promise<string | null> {
-    if (this.#queue.length) return Promise.resolve(this.#queue.shift()!);
-    if (this.#closed) return Promise.resolve(null);
-    return new Promise((resolve) => {
-      this.#waiting = (line) => {
-        if (line !== null) this.#remember(line);
-        resolve(line);
-      };
-      this.#rl.setPrompt(prompt);
-      if (this.#stdin.isTTY) this.#stdin.setRawMode?.(true);
-      this.#rl.resume();
-      this.#rl.prompt();
-    });
-  }
-
-  #remember(line: string): void {
-    if (!this.#historyPath || !line.trim() || line === this.#last) return;
-    this.#last = line;
-    try {
-      Deno.writeTextFileSync(this.#historyPath, line + "\n", { append: true });
-    } catch {
-      // no history then
-    }
-  }
-
-  close(): void {
-    this.#rl.close();
-  }
-}
-
-function loadHistory(path: string | null): string[] {
-  if (!path) return [];
-  try {
-    return Deno.readTextFileSync(path).split("\n").filter((l) => l.trim()).slice(-1000).reverse();
-  } catch {
-    return [];
-  }
-}
-
 // ---- the terminal as the lessons' output -------------------------------------------------------
 
 class TerminalIO implements LessonIO {
@@ -301,7 +185,7 @@ class TerminalIO implements LessonIO {
   }
   error(s: string): void {
     this.#end();
-    write((colors ? s.replace(/^(\n*)([\w.]+)(:|$)/, "$1\x1b[31m$2\x1b[0m$3") : s) + "\n");
+    write(errorLine(s, colors) + "\n");
   }
   good(s: string): void {
     this.#end();
@@ -367,19 +251,13 @@ async function play(app: App, n: number, prompt: Prompt, io: TerminalIO): Promis
   const lesson = LESSONS.find((l) => l.n === n)!;
   const runner = new LessonRunner(lesson, { ...app, io });
   await runner.open();
-  let buffer: string[] = [];
   for (;;) {
-    const line = await prompt.read(buffer.length ? "... " : runner.prompt());
-    if (line === null) {
+    const src = await prompt.readInput(runner.prompt(), (s) => runner.isIncomplete(s));
+    if (src === null) {
       write("\n");
       await runner.submit(".quit");
       return "exit";
     }
-    buffer.push(line);
-    const src = buffer.join("\n");
-    if (runner.isIncomplete(src)) continue;
-    buffer = [];
-    if (!src.trim()) continue;
     let step;
     try {
       step = await runner.submit(src);
@@ -520,55 +398,27 @@ export async function main(argv: string[], root: string): Promise<number> {
   store.onWarning = (m) => write(C.yellow(m) + "\n");
   const app: App = { lang, store, session, scope: new Scope(), options };
 
-  const [{ createInterface }, { default: process }] = await Promise.all([
-    import("node:readline"),
-    import("node:process"),
-  ]);
-  const historyPath = (() => {
-    const h = env("DENOTORCH_HISTORY");
-    if (h !== undefined) return h || null;
-    try {
-      Deno.mkdirSync(home, { recursive: true });
-    } catch {
-      return null;
-    }
-    return `${home}/lesson_history`;
-  })();
   const lessonCommands = ["hint", "solution", "skip", "back", "goto", "list", "reset", "quit", "help"];
-  const rl = createInterface({
-    input: process.stdin,
-    output: process.stdout,
-    terminal: isTTY,
-    history: loadHistory(historyPath),
-    historySize: 1000,
-    removeHistoryDuplicates: true,
-    tabSize: 4,
-    completer: (line: string): [string[], string] => {
+  const prompt = await Prompt.open({
+    complete: (line) => {
       if (/^\.\w*$/.test(line)) {
         const names = [...new Set([...lessonCommands, ...Object.keys(COMMANDS)])].map((c) => "." + c);
-        return [names.filter((c) => c.startsWith(line)), line];
+        return { items: names.filter((c) => c.startsWith(line)), from: 0 };
       }
-      const c = session.complete(line);
-      return [c.items, line.slice(c.from)];
+      return session.complete(line);
     },
+    history: historyPath(`${home}/lesson_history`),
+    terminal: isTTY,
+    quitHint: C.dim(tr(lang, MSG.quitHint)),
+    quitLine: ".quit", // a second Ctrl-C leaves the lesson (to the menu, if it came from there)
   });
-  const prompt = new Prompt(
-    rl,
-    process.stdin as unknown as { setRawMode?: (b: boolean) => void; isTTY?: boolean },
-    historyPath,
-  );
-  prompt.quitHint = tr(lang, MSG.quitHint);
   const io = new TerminalIO(prompt);
   reportStrayErrors((line) => io.error(line));
 
   if (isTTY) {
-    // Ctrl-C while code runs: the watchdog thread sees the SIGINT and stops the input's loops
-    const w = new Watchdog(guard, { sigint: true });
-    w.onEvent = (e: WatchdogEvent) => {
-      if (e === "sigint" && session.busy) session.interrupt();
-    };
-    session.watchdog = w;
-    await w.ready; // Deno redraws the line once the worker loads: wait for it before the first output
+    // Ctrl-C while code runs: the watchdog thread sees the SIGINT and stops the input's loops.
+    // Deno redraws the line once the worker loads: wait for it before the first output.
+    await watchCtrlC(session).ready;
   }
 
   let code = 0;

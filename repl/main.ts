@@ -1,7 +1,8 @@
 /**
- * `deno task repl`: the PyTorch prompt. This is the only file that touches
- * the terminal; evaluation, display, completion, help and commands are the
- * engine in `lib/repl/` (the lessons reuse it).
+ * `deno task repl`: the PyTorch prompt. This file and the prompt it shares
+ * with the lessons (`repl/prompt.ts`: line editing, history, Ctrl-C) are the
+ * only ones that touch the terminal; evaluation, display, completion, help
+ * and commands are the engine in `lib/repl/` (the lessons reuse it).
  *
  *   deno run --allow-read --allow-env --allow-write --allow-net=127.0.0.1 repl/main.ts [options] [script.ts]
  *
@@ -30,7 +31,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { Guard, Watchdog, type WatchdogEvent } from "../lib/repl/guard.ts";
+import { Guard, type WatchdogEvent } from "../lib/repl/guard.ts";
+import { errorLine, historyPath, Prompt, watchCtrlC } from "./prompt.ts";
 import type { EvalResult, Session } from "../lib/repl/session.ts";
 
 const USAGE = `usage: deno task repl [--seed N] [--device cpu|webgpu] [--timeout SECONDS] [script.ts]
@@ -92,22 +94,7 @@ const session: Session = new engine.Session({
   guard,
 });
 
-/**
- * The watchdog thread (Ctrl-C and the time guard). Starting a worker blocks
- * this thread for ~25 ms, so the terminal starts it just after the first
- * prompt, while the learner types.
- */
-function startWatchdog(onEvent: (e: WatchdogEvent) => void): void {
-  const w = new Watchdog(guard, { sigint: true });
-  w.onEvent = onEvent;
-  session.watchdog = w;
-}
-
 let failures = 0;
-
-function errorLine(text: string): string {
-  return colors ? text.replace(/^([\w.]+)(:|$)/, "\x1b[31m$1\x1b[0m$2") : text;
-}
 
 /** Shows a result: values on stdout, errors as one line (on stderr when piped). */
 function show(r: EvalResult): void {
@@ -116,12 +103,12 @@ function show(r: EvalResult): void {
   } else {
     failures++;
     const interrupted = r.error instanceof Error && r.error.name === "KeyboardInterrupt";
-    err((interactive && interrupted ? "\n" : "") + errorLine(r.text) + "\n");
+    err((interactive && interrupted ? "\n" : "") + errorLine(r.text, colors) + "\n");
   }
 }
 
 // Errors thrown later by callbacks or unawaited promises must not end the session.
-stray.reportStrayErrors((line) => err(errorLine(line) + "\n"));
+stray.reportStrayErrors((line) => err(errorLine(line, colors) + "\n"));
 
 function finish(code: number): never {
   session.close();
@@ -162,8 +149,8 @@ async function piped(): Promise<never> {
       else finish(130);
     }
   };
-  if (session.timeLimit > 0) startWatchdog(onEvent);
-  session.onNeedWatchdog = () => startWatchdog(onEvent);
+  if (session.timeLimit > 0) watchCtrlC(session, onEvent);
+  session.onNeedWatchdog = () => watchCtrlC(session, onEvent);
   await runStartup();
   let buffer: string[] = [];
   const run = async (src: string) => {
@@ -193,72 +180,15 @@ async function piped(): Promise<never> {
 
 // ---- the terminal ------------------------------------------------------------------------
 
-function historyPath(): string | null {
-  const env = Deno.env.get("DENOTORCH_HISTORY");
-  if (env !== undefined) return env || null;
-  const home = Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE");
-  return home ? `${home}/.denotorch/history` : null;
-}
-
-const HISTORY_SIZE = 1000;
-
-function loadHistory(path: string | null): string[] {
-  if (!path) return [];
-  try {
-    let lines = Deno.readTextFileSync(path).split("\n").filter((l) => l.trim() !== "");
-    if (lines.length > 2 * HISTORY_SIZE) {
-      lines = lines.slice(-HISTORY_SIZE);
-      Deno.writeTextFileSync(path, lines.join("\n") + "\n");
-    }
-    return lines.slice(-HISTORY_SIZE).reverse(); // readline wants the newest first
-  } catch {
-    return [];
-  }
-}
-
-function appendHistory(path: string | null, line: string, last: string | undefined): void {
-  if (!path || line.trim() === "" || line === last) return;
-  try {
-    Deno.writeTextFileSync(path, line + "\n", { append: true });
-  } catch {
-    try {
-      Deno.mkdirSync(path.replace(/\/[^/]*$/, ""), { recursive: true });
-      Deno.writeTextFileSync(path, line + "\n", { append: true });
-    } catch {
-      // no history then
-    }
-  }
-}
-
 async function terminal(): Promise<void> {
-  const [{ createInterface }, { default: process }] = await Promise.all([
-    import("node:readline"),
-    import("node:process"),
-  ]);
-  const path = historyPath();
-  const history = loadHistory(path);
-  let lastLine: string | undefined = history[0];
-  const rl = createInterface({
-    input: process.stdin,
-    output: process.stdout,
-    terminal: true,
-    history,
-    historySize: HISTORY_SIZE,
-    removeHistoryDuplicates: true,
-    tabSize: 4,
-    completer: (line: string): [string[], string] => {
-      const c = session.complete(line);
-      return [c.items, line.slice(c.from)];
-    },
+  const home = Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE");
+  const prompt = await Prompt.open({
+    complete: (line) => session.complete(line),
+    history: historyPath(home ? `${home}/.denotorch/history` : null),
+    quitHint: "(To exit, press Ctrl+C again or Ctrl+D or type .exit)",
   });
-  // readline types omit these
-  const editor = rl as unknown as { line: string; cursor: number };
   const PS1 = ">>> ";
-  const PS2 = "... ";
-  let buffer: string[] = [];
-  let ctrlC = false;
-  let busy = false;
-  const queue: string[] = [];
+  const incomplete = (src: string) => session.isIncomplete(src);
 
   const loaded = ["torch", "nn", "F", "optim", "torchvision"].filter((n) => n in globalThis);
   out(
@@ -267,100 +197,37 @@ async function terminal(): Promise<void> {
         loaded.join(", ")
       }, print, len, range, … are loaded. help(torch.cat) for documentation, .help for more.\n`,
   );
-  const onEvent = (e: WatchdogEvent) => {
-    if (e === "sigint" && session.busy) session.interrupt();
-  };
-
-  process.stdin.on("keypress", (_s: string, key: { ctrl?: boolean; name?: string } | undefined) => {
-    if (!(key?.ctrl && key.name === "c")) ctrlC = false;
-  });
-  rl.on("SIGINT", () => {
-    if (editor.line.length > 0 || buffer.length > 0) {
-      editor.line = "";
-      editor.cursor = 0;
-      buffer = [];
-      ctrlC = false;
-      out("^C\n");
-    } else if (ctrlC) {
-      out("\n");
-      finish(0);
-    } else {
-      ctrlC = true;
-      out("\n(To exit, press Ctrl+C again or Ctrl+D or type .exit)\n");
-    }
-    rl.setPrompt(PS1);
-    rl.prompt();
-  });
-  rl.on("close", () => {
-    out("\n");
-    finish(0);
-  });
-
-  /** Runs code with the terminal out of raw mode: Ctrl-C is then a SIGINT, which the watchdog turns into KeyboardInterrupt. */
-  const running = async (run: () => Promise<void>) => {
-    busy = true;
-    rl.pause();
-    process.stdin.setRawMode(false);
-    try {
-      await run();
-    } finally {
-      process.stdin.setRawMode(true);
-      rl.resume();
-    }
-  };
-  const evaluate = (src: string) =>
-    running(async () => {
-      const r = await session.evaluate(src);
-      if (r.exit !== undefined) finish(r.exit);
-      show(r);
-    });
   // a file to write the start-up time to (ms), then when the watchdog is ready (the tests wait for it)
   const timing = Deno.env.get("DENOTORCH_STARTUP_TIMING");
+  // Starting the watchdog's worker blocks this thread for ~25 ms: done just after the first prompt,
+  // while the user types (or before a start-up script, which may loop)
   const attachWatchdog = () => {
-    startWatchdog(onEvent);
     // Deno clears the terminal's current line once it has loaded the worker's module: draw the prompt again
-    session.watchdog!.ready.then(() => {
-      if (!busy) rl.prompt(true);
+    watchCtrlC(session).ready.then(() => {
+      prompt.redraw();
       if (timing) {
         Deno.writeTextFileSync(timing, `watchdog ${performance.now().toFixed(1)}\n`, { append: true });
       }
     });
   };
-
-  const drain = async () => {
-    if (busy) return;
-    while (queue.length) {
-      const line = queue.shift()!;
-      appendHistory(path, line, lastLine);
-      if (line.trim()) lastLine = line;
-      buffer.push(line);
-      const src = buffer.join("\n");
-      if (session.isIncomplete(src)) {
-        rl.setPrompt(PS2);
-        continue;
-      }
-      buffer = [];
-      rl.setPrompt(PS1);
-      if (src.trim()) await evaluate(src);
-    }
-    busy = false;
-    rl.prompt();
-  };
-  rl.on("line", (line: string) => {
-    ctrlC = false;
-    queue.push(line);
-    drain();
-  });
-  rl.setPrompt(PS1);
   if (flags.positionals.length || flags.values.seed !== undefined || flags.values.device !== undefined) {
     attachWatchdog(); // a script may loop: Ctrl-C must work from the start
-    await running(runStartup);
-    busy = false;
+    await runStartup(); // (the prompt keeps the terminal cooked until it waits for a line)
   }
-  rl.prompt();
+  let next = prompt.readInput(PS1, incomplete); // draws the first prompt
   if (timing) Deno.writeTextFileSync(timing, `${performance.now().toFixed(1)}\n`, { append: true });
   if (!session.watchdog) setTimeout(attachWatchdog, 0);
-  if (queue.length) drain(); // lines typed while a script ran
+  for (;;) {
+    const src = await next;
+    if (src === null) { // Ctrl-D, or Ctrl-C twice
+      out("\n");
+      finish(0);
+    }
+    const r = await session.evaluate(src);
+    if (r.exit !== undefined) finish(r.exit);
+    show(r);
+    next = prompt.readInput(PS1, incomplete);
+  }
 }
 
 if (interactive) await terminal();

@@ -1,7 +1,7 @@
 /**
  * The REPL engine: one session's evaluation, display, completion, help and
- * commands, with no terminal in sight (`repl/main.ts` is the only part that
- * touches one). The lessons reuse it as it is.
+ * commands, with no terminal in sight (`repl/main.ts` and its prompt,
+ * `repl/prompt.ts`, touch one). The lessons reuse both as they are.
  *
  * Evaluation model: every input is compiled by `transform.ts` into the body
  * of an async function run in the global scope. Top-level declarations
