@@ -7,6 +7,10 @@
  * @module
  */
 import { RuntimeError } from "./errors.ts";
+import { progressLine } from "./progress.ts";
+
+// the bar is shared with torchvision's dataset downloads; re-exported for hub's callers
+export { progressLine };
 
 /** `torch.hub.get_dir()`: `$TORCH_HOME/hub`, else `$XDG_CACHE_HOME/torch/hub`, else `~/.cache/torch/hub`. */
 export function get_dir(): string {
@@ -125,19 +129,4 @@ function concat(chunks: Uint8Array[], n: number): Uint8Array {
 export async function sha256Hex(data: Uint8Array): Promise<string> {
   const d = new Uint8Array(await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>));
   return [...d].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function mb(n: number): string {
-  return (n / (1024 * 1024)).toFixed(1) + "M";
-}
-
-/** `name: 45%|█████     | 20.1M/44.7M`, like PyTorch's tqdm bar. */
-export function progressLine(name: string, got: number, total: number): string {
-  if (!total) return `${name}: ${mb(got)}`;
-  const frac = Math.min(1, got / total);
-  const width = 30;
-  const full = Math.round(frac * width);
-  return `${name}: ${String(Math.round(frac * 100)).padStart(3)}%|${"█".repeat(full)}${
-    " ".repeat(width - full)
-  }| ${mb(got)}/${mb(total)}`;
 }

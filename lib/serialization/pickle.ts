@@ -103,11 +103,27 @@ function isCallable(x: unknown): x is PyCallable {
 export interface UnpickleOptions {
   /**
    * Resolves an allowlisted global to a {@link PyCallable} or a data value;
-   * returns `undefined` to refuse it.
+   * returns `undefined` to refuse it (or throws its own error, for a caller
+   * whose refusals are worded otherwise). This is the whole of what a pickle
+   * may build: torch.load passes its checkpoint set, the CIFAR reader numpy's
+   * array reconstruction.
    */
   findGlobal(module: string, name: string): unknown;
   /** Message explaining a refusal (appended to the refused name). */
   refusal?: string;
+  /**
+   * Reads a Python 2 `str` (STRING, BINSTRING, SHORT_BINSTRING) from its
+   * bytes, a view into the input: Python's `encoding=` argument of
+   * `pickle.load`. Default: decoded as UTF-8, as torch.load does; CIFAR's
+   * Python 2 batches hold raw pixels in such strings, so their reader keeps
+   * the bytes.
+   */
+  str8?(bytes: Uint8Array): unknown;
+  /**
+   * The message for data that ends early, in place of the default that says
+   * where it ended (a caller whose users see "the file is truncated").
+   */
+  truncated?: string;
   /** Resolves a persistent id (`BINPERSID`); absent: persistent ids are refused. */
   persistentLoad?(pid: unknown): unknown;
   /** Where in `bytes` the pickle starts (default 0). */
@@ -230,10 +246,11 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): Unpickled {
   const corrupt = (why: string): never => {
     throw new UnpicklingError(`the pickle data is corrupt: ${why}`);
   };
+  const truncated = (where: string): never => {
+    throw new UnpicklingError(opts.truncated ?? `the pickle data was truncated (${where})`);
+  };
   const need = (k: number): void => {
-    if (k < 0 || pos + k > n) {
-      throw new UnpicklingError("the pickle data was truncated (it ends in the middle of an opcode)");
-    }
+    if (k < 0 || pos + k > n) truncated("it ends in the middle of an opcode");
   };
   const u8 = (): number => {
     need(1);
@@ -261,9 +278,7 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): Unpickled {
     need(8);
     const v = view.getBigUint64(pos, true);
     pos += 8;
-    if (v > BigInt(n)) {
-      throw new UnpicklingError("the pickle data was truncated (a length runs past its end)");
-    }
+    if (v > BigInt(n)) truncated("a length runs past its end");
     return Number(v);
   };
   const take = (k: number): Uint8Array => {
@@ -274,9 +289,7 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): Unpickled {
   };
   const line = (): string => {
     const at = bytes.indexOf(0x0a, pos);
-    if (at < 0) {
-      throw new UnpicklingError("the pickle data was truncated (a text argument has no end of line)");
-    }
+    if (at < 0) truncated("a text argument has no end of line");
     const s = latin1.decode(bytes.subarray(pos, at));
     pos = at + 1;
     return s;
@@ -288,6 +301,7 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): Unpickled {
       return corrupt("a string is not valid UTF-8");
     }
   };
+  const str8 = opts.str8 ?? utf8;
   // (not `stack.push(f())`: f may swap `stack` when it pops a MARK)
   const push = (v: unknown): void => {
     stack.push(v);
@@ -353,10 +367,10 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): Unpickled {
     return toInt(BigInt(t));
   };
 
-  if (pos >= n) throw new UnpicklingError("Ran out of input (the pickle data is empty)");
+  if (pos >= n) throw new UnpicklingError(opts.truncated ?? "Ran out of input (the pickle data is empty)");
 
   for (;;) {
-    if (pos >= n) throw new UnpicklingError("the pickle data was truncated (no STOP opcode)");
+    if (pos >= n) truncated("no STOP opcode");
     const op = bytes[pos++];
     switch (op) {
       case 0x80: { // PROTO
@@ -447,17 +461,17 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): Unpickled {
       case 0x56: // UNICODE (raw-unicode-escape)
         push(rawUnicodeEscape(line()));
         break;
-      case 0x53: // STRING (Python 2 str, quoted; torch.load decodes it as UTF-8)
-        push(pyStringLiteral(line(), utf8, corrupt));
+      case 0x53: // STRING (Python 2 str, quoted)
+        push(str8(pyStringLiteral(line(), corrupt)));
         break;
       case 0x54: { // BINSTRING
         const k = i32();
         if (k < 0) corrupt("BINSTRING has a negative length");
-        push(utf8(take(k)));
+        push(str8(take(k)));
         break;
       }
       case 0x55: // SHORT_BINSTRING
-        push(utf8(take(u8())));
+        push(str8(take(u8())));
         break;
       case 0x42: // BINBYTES
         push(take(u32()).slice());
@@ -723,7 +737,8 @@ function rawUnicodeEscape(s: string): string {
   );
 }
 
-function pyStringLiteral(s: string, utf8: (b: Uint8Array) => string, corrupt: (w: string) => never): string {
+/** The bytes of a quoted Python 2 `str` literal (the STRING opcode's argument). */
+function pyStringLiteral(s: string, corrupt: (w: string) => never): Uint8Array {
   const q = s[0];
   if (s.length < 2 || (q !== "'" && q !== '"') || s[s.length - 1] !== q) {
     return corrupt("the STRING opcode argument must be quoted");
@@ -760,7 +775,7 @@ function pyStringLiteral(s: string, utf8: (b: Uint8Array) => string, corrupt: (w
     } else if (d in ESC) out.push(ESC[d]);
     else out.push(92, body.charCodeAt(i) & 0xff);
   }
-  return utf8(new Uint8Array(out));
+  return new Uint8Array(out);
 }
 
 // ---- turning the graph into JavaScript -----------------------------------------------------
@@ -778,9 +793,10 @@ export type LeafHook = (v: unknown, path: string) => unknown;
  * (either way tagged with {@link PY_TYPE}, with BUILD attributes such as
  * `_metadata` as non-enumerable properties); set → `Set`; bytes →
  * `Uint8Array`; ints beyond 2^53 → `bigint`. Shared and cyclic references
- * stay shared.
+ * stay shared. `key`, when given, maps each dict key first (CIFAR's Python 2
+ * batches key their dicts with byte strings, which it turns into text).
  */
-export function toJS(root: unknown, leaf: LeafHook): unknown {
+export function toJS(root: unknown, leaf: LeafHook, key?: (k: unknown) => unknown): unknown {
   const done = new Map<unknown, unknown>();
   const MAX_DEPTH = 1000; // Python's own recursion limit: nothing deeper is written by PyTorch
   const go = (v: unknown, path: string, depth: number): unknown => {
@@ -806,11 +822,12 @@ export function toJS(root: unknown, leaf: LeafHook): unknown {
       return out;
     }
     if (v instanceof PyDict) {
-      const allStr = v.keys.every((k) => typeof k === "string");
+      const keys = key ? v.keys.map(key) : v.keys;
+      const allStr = keys.every((k) => typeof k === "string");
       let out: Record<string, unknown> | Map<unknown, unknown>;
       if (allStr) {
         const o: Record<string, unknown> = {};
-        for (const k of v.keys as string[]) {
+        for (const k of keys as string[]) {
           Object.defineProperty(o, k, {
             value: undefined,
             enumerable: true,
@@ -819,15 +836,15 @@ export function toJS(root: unknown, leaf: LeafHook): unknown {
           });
         }
         const order = Object.keys(o);
-        out = order.every((k, i) => k === v.keys[i]) ? o : new Map();
+        out = order.every((k, i) => k === keys[i]) ? o : new Map();
       } else out = new Map();
       done.set(v, out);
       Object.defineProperty(out, PY_TYPE, { value: v.ordered ? "OrderedDict" : "dict", enumerable: false });
-      v.keys.forEach((k, i) => {
-        const key = typeof k === "string" ? k : go(k, `${path}<key>`, depth + 1);
+      keys.forEach((k, i) => {
+        const jsKey = typeof k === "string" ? k : go(k, `${path}<key>`, depth + 1);
         const kp = typeof k === "string" ? `${path}['${k}']` : `${path}[${String(k)}]`;
         const val = go(v.values[i], kp, depth + 1);
-        if (out instanceof Map) out.set(key, val);
+        if (out instanceof Map) out.set(jsKey, val);
         else out[k as string] = val;
       });
       if (v.attrs) {

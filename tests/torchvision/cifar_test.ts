@@ -224,6 +224,25 @@ Deno.test("CIFAR10 reads torchvision's cifar-10-batches-py folder with the safe 
   }
 });
 
+Deno.test("the CIFAR pickle reader allows numpy's arrays only, not torch.load's globals", () => {
+  // one pickle machine serves both readers; each has its own allow-list
+  const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+  for (
+    const [global, shown] of [
+      ["collections\nOrderedDict", "collections.OrderedDict"],
+      ["torch._utils\n_rebuild_tensor_v2", "torch._utils._rebuild_tensor_v2"],
+      ["__builtin__\neval", "builtins.eval"],
+    ]
+  ) {
+    assert.throws(
+      () => readPickle(bytes(`\x80\x02c${global}\n)R.`)),
+      new RegExp(`refusing to load: the pickle references ${shown.replaceAll(".", "\\.")}$`),
+    );
+  }
+  // an allowed class is still never called
+  assert.throws(() => readPickle(bytes("\x80\x02cnumpy\nndarray\n)R.")), /refusing to call numpy\.ndarray/);
+});
+
 Deno.test("CIFAR10 prints as torchvision's", needsArchive, () => {
   const ds = CIFAR10(root, {
     train: false,

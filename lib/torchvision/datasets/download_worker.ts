@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import { TarReader, type TarSink } from "./tar.ts";
 import type { Job } from "./jobs.ts";
+import { progressLine } from "../../progress.ts";
 
 /** An error with the kind the main thread reports (network, md5, archive, io). */
 class JobError extends Error {
@@ -43,12 +44,6 @@ function human(n: number): string {
   return `${v.toFixed(1)}${units[u]}`;
 }
 
-function clock(s: number): string {
-  if (!Number.isFinite(s)) return "??:??";
-  const m = Math.floor(s / 60);
-  return `${String(m).padStart(2, "0")}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
-}
-
 const enc = new TextEncoder();
 function err(text: string): void {
   Deno.stderr.writeSync(enc.encode(text));
@@ -65,20 +60,7 @@ class Progress {
     const now = performance.now();
     if (!force && now - this.#last < 100) return;
     this.#last = now;
-    const secs = (now - this.#t0) / 1000;
-    const rate = done / Math.max(secs, 1e-3);
-    let line: string;
-    if (this.total) {
-      const frac = Math.min(done / this.total, 1);
-      const width = 30;
-      const full = Math.floor(frac * width);
-      const part = " ▏▎▍▌▋▊▉"[Math.floor((frac * width - full) * 8)];
-      const bar = "█".repeat(full) + (full < width ? part + " ".repeat(width - full - 1) : "");
-      line = `${this.name}: ${String(Math.floor(frac * 100)).padStart(3)}%|${bar}| ${human(done)}/${
-        human(this.total)
-      } [${clock(secs)}<${clock((this.total - done) / rate)}, ${human(rate)}/s]`;
-    } else line = `${this.name}: ${human(done)} [${clock(secs)}, ${human(rate)}/s]`;
-    err(`\r${line}\x1b[K`);
+    err(`\r${progressLine(this.name, done, this.total, (now - this.#t0) / 1000)}\x1b[K`);
   }
   finish(done: number): void {
     if (this.quiet) return;
