@@ -150,7 +150,19 @@ const PY2_MODULES: Record<string, string> = {
 const MARK = Symbol("mark");
 
 const dec = new TextDecoder("utf-8", { fatal: true });
-const latin1 = new TextDecoder("latin1");
+/**
+ * ISO-8859-1 text of bytes: each byte one character of the same code. (`TextDecoder("latin1")`
+ * is windows-1252 by the WHATWG encoding standard: it maps 0x80–0x9f to other characters.)
+ */
+const latin1 = {
+  decode(bytes: Uint8Array): string {
+    let s = "";
+    for (let i = 0; i < bytes.length; i += 8192) {
+      s += String.fromCharCode(...bytes.subarray(i, Math.min(i + 8192, bytes.length)));
+    }
+    return s;
+  },
+};
 
 /** Opcode names, for messages. */
 const NAMES: Record<number, string> = {
