@@ -14,7 +14,7 @@
  * gradients and intermediates autograd's backward makes and drops).
  * @module
  */
-import { onGpu, tf } from "./backend.ts";
+import { tf } from "./backend.ts";
 import { RuntimeError } from "../errors.ts";
 
 /** Typed array types the engine reads and writes. */
@@ -52,10 +52,11 @@ export class Slot {
    * synchronous), so it stays out of the resident budget and dies with its owner.
    */
   readonly gpu: boolean;
-  constructor(t: tf.Tensor) {
+  /** @param gpu whether `t` is on the webgpu backend (the storage placed it by its device) */
+  constructor(t: tf.Tensor, gpu = false) {
     this.t = t;
     this.bytes = t.size * (t.dtype === "bool" ? 1 : 4);
-    this.gpu = onGpu(t);
+    this.gpu = gpu;
   }
 }
 

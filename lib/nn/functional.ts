@@ -426,7 +426,7 @@ function convBackward(
       // dW[o, i, a, b] = Σ x[n, i, y·s + a·d, x·s + b·d] · g[n, o, y, x]: a convolution of the
       // input (channels as batch) with the output gradient (batch as channels), stride and
       // dilation swapped
-      if (dil[0] === 1 && dil[1] === 1 && onGpu(g._read())) {
+      if (dil[0] === 1 && dil[1] === 1 && g._storage.slot.gpu) {
         // webgpu has the Conv2DBackpropFilter kernel that wasm lacks
         const x4 = permute(xs._read(), [0, 2, 3, 1]);
         const dy = permute(g._read(), [0, 2, 3, 1]);

@@ -45,20 +45,7 @@ import { fromValues } from "./creation.ts";
 
 /** `to(dtype)`, `to(device)`, `to(other)`, `to(device, dtype)`, with `{dtype, device, copy}`. */
 export function to(x: Tensor, ...args: unknown[]): Tensor {
-  const [a, kw] = splitKw(args);
-  let dt: dtype | null = kw.dtype ? toDtype(kw.dtype as dtype) : null;
-  let dev: device | null = kw.device ? toDevice(kw.device as string) : null;
-  for (const v of a) {
-    if (v instanceof Tensor) {
-      dt = v.dtype;
-      dev = v.device;
-    } else if (typeof v === "string" && /^(torch\.)?(float|int|long|bool|double|half)/.test(v)) {
-      dt = toDtype(v);
-    } else if (typeof v === "string" || (v && typeof v === "object" && "type" in v && "index" in v)) {
-      dev = toDevice(v as string);
-    } else if (v && typeof v === "object" && "is_floating_point" in v) dt = toDtype(v as dtype);
-  }
-  if (dev) dev = useDevice(dev);
+  const { dt, dev, kw } = toArgs(args);
   const sameDt = !dt || dt === x.dtype;
   const sameDev = !dev || dev.equals(x.device);
   if (sameDt && sameDev && !kw.copy) return x;
@@ -82,16 +69,30 @@ export function to(x: Tensor, ...args: unknown[]): Tensor {
  * asynchronously, the one way Deno's WebGPU reads).
  */
 export async function to_async(x: Tensor, ...args: unknown[]): Promise<Tensor> {
-  const [a, kw] = splitKw(args);
-  const wantsCpu = (v: unknown) =>
-    (typeof v === "string" && /^cpu(:0)?$/.test(v)) || (v instanceof device && v.type === "cpu") ||
-    (v instanceof Tensor && v.device.type === "cpu");
-  if (!x._storage.slot.gpu || !(a.some(wantsCpu) || wantsCpu(kw.device))) return to(x, ...args);
+  if (!x._storage.slot.gpu || toArgs(args).dev?.type !== "cpu") return to(x, ...args);
   const values = await x._hostAsync();
   const moved = no_grad(() => fromValues(values, x._shape.slice(), x.dtype, CPU));
   copyGrad(x, moved, x.dtype);
   // any dtype asked for is a cpu conversion now
   return to(moved, ...args);
+}
+
+/** The dtype and device `to(...)` asks for (null: unchanged), the device checked as usable. */
+function toArgs(args: unknown[]): { dt: dtype | null; dev: device | null; kw: Kw } {
+  const [a, kw] = splitKw(args);
+  let dt: dtype | null = kw.dtype ? toDtype(kw.dtype as dtype) : null;
+  let dev: device | null = kw.device ? toDevice(kw.device as string) : null;
+  for (const v of a) {
+    if (v instanceof Tensor) {
+      dt = v.dtype;
+      dev = v.device;
+    } else if (typeof v === "string" && /^(torch\.)?(float|int|long|bool|double|half)/.test(v)) {
+      dt = toDtype(v);
+    } else if (typeof v === "string" || (v && typeof v === "object" && "type" in v && "index" in v)) {
+      dev = toDevice(v as string);
+    } else if (v && typeof v === "object" && "is_floating_point" in v) dt = toDtype(v as dtype);
+  }
+  return { dt, dev: dev && useDevice(dev), kw };
 }
 
 /** Device copies are one autograd node (ToCopyBackward0) that copies the gradient back. */

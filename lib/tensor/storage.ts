@@ -47,7 +47,7 @@ export class Storage {
   /** Creation order. */
   readonly serial: number;
   constructor(t: tf.Tensor, readonly dtype: dtype, readonly device: device) {
-    this.slot = new Slot(place(t, device));
+    this.slot = new Slot(place(t, device), device.type === "webgpu");
     this.numel = t.size;
     this.serial = made.serial++;
     own(this, this.slot);

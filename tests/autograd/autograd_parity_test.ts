@@ -131,7 +131,7 @@ async function runCase(c: Case, dev: string, skipped: string[]): Promise<void> {
   console.warn = () => {}; // the non-leaf .grad warning (tested on its own)
   let r;
   try {
-    r = await onDeviceCase(dev, c.id, skipped, () => fn(torch, nf));
+    r = await onDeviceCase(dev, c, skipped, () => fn(torch, nf));
   } finally {
     console.warn = warn;
     // a case that failed half way must not leave grad mode off for the next one

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { F, nn, torch } from "../../mod.ts";
 import { compare, describe, type Expected } from "./compare.ts";
-import { cpuOnlyError, deviceSuites, onDeviceCase } from "../parity.ts";
+import { deviceSuites, onDeviceCase } from "../parity.ts";
 import { TorchError } from "../../lib/errors.ts";
 import { helpers } from "./helpers.ts";
 import { _poolPath } from "../../lib/nn/functional.ts";
@@ -61,18 +61,17 @@ function errorName(e: unknown): string {
 
 /** Runs a case on `dev` with console.warn captured; returns its value or error and the warnings ("skip": see onDeviceCase). */
 async function execute(
-  code: string,
+  c: Case,
   dev = "cpu",
-  id = "",
   skipped: string[] = [],
 ): Promise<{ value?: unknown; error?: unknown; warnings: string[] } | "skip"> {
-  const fn = compile(code);
+  const fn = compile(c.ts);
   const warnings: string[] = [];
   const warn = console.warn;
   console.warn = (...a: unknown[]) => warnings.push(a.map(String).join(" "));
   torch.manual_seed(0);
   try {
-    const r = await onDeviceCase(dev, id, skipped, () => fn(torch, nn, F, helpers));
+    const r = await onDeviceCase(dev, c, skipped, () => fn(torch, nn, F, helpers));
     if (r === "skip") return r;
     return "error" in r ? { error: r.error, warnings } : { value: r.value, warnings };
   } finally {
@@ -82,12 +81,8 @@ async function execute(
 }
 
 async function runCase(c: Case, dev = "cpu", skipped: string[] = []): Promise<void> {
-  const r = await execute(c.ts, dev, c.id, skipped);
+  const r = await execute(c, dev, skipped);
   if (r === "skip") return;
-  if (dev !== "cpu" && c.expected.type === "error" && cpuOnlyError(c.expected.message)) {
-    skipped.push(c.id);
-    return;
-  }
   if (r.error !== undefined) {
     if (c.expected.type !== "error") throw r.error;
     const msg = r.error instanceof Error ? r.error.message : String(r.error);
@@ -139,7 +134,7 @@ Deno.test("nn left out of the compared set: documented, and the same kind of res
   for (const c of fixture.left_out) {
     await t.step(c.id, async () => {
       assert.ok(fixture.differences.includes(c.reason), `${c.id}: its reason is listed in differences`);
-      const r = await execute(c.ts);
+      const r = await execute(c);
       if (r === "skip") throw new Error("cpu cases are never skipped");
       if (r.error !== undefined) throw r.error;
       assert.equal(typeof r.value, typeof c.expected);
@@ -152,7 +147,7 @@ Deno.test("nn: what the engine cannot do raises a clear error", async (t) => {
     await t.step(c.id, async () => {
       assert.ok(fixture.differences.includes(c.reason), `${c.id}: its reason is listed in differences`);
       assert.notEqual(c.expected.type, "error", `${c.id}: PyTorch runs it`);
-      const r = await execute(c.ts);
+      const r = await execute(c);
       if (r === "skip") throw new Error("cpu cases are never skipped");
       assert.ok(r.error !== undefined, `${c.id}: expected ${c.expect_error}, got ${describe(r.value)}`);
       assert.equal(errorName(r.error), c.expect_error, `${c.id}: error type`);

@@ -9,16 +9,13 @@ import {
   closeFloat,
   compareValues,
   compile as compileCase,
-  cpuOnlyError,
   decode,
   describe,
   deviceSuites,
   errorName,
-  fetchAll,
-  isSyncReadError,
   type Json,
   listOf,
-  onDevice,
+  onDeviceCase,
   reprOf,
   sameReprShape,
   unwrapSuffix,
@@ -169,33 +166,18 @@ function checkRepr(got: unknown, want: string, where: string): void {
   );
 }
 
-/** Replays one case on `dev`; on webgpu a case whose code reads back synchronously is skipped (counted). */
+/** Replays one case on `dev` (webgpu skips what it cannot replay: see onDeviceCase). */
 async function runCase(c: Case, dev: string, skipped: string[]): Promise<void> {
   const fn = compile(c.ts);
   torch.manual_seed(0);
-  let got: unknown;
-  try {
-    got = await onDevice(dev, async () => {
-      const r = fn(torch);
-      await fetchAll(r);
-      return r;
-    });
-  } catch (e) {
-    if (dev !== "cpu" && isSyncReadError(e)) {
-      skipped.push(c.id);
-      return;
-    }
-    if (c.expected.type === "error") {
-      checkError(e, c.expected, c.id);
-      return;
-    }
-    throw e;
-  }
-  if (dev !== "cpu" && c.expected.type === "error" && cpuOnlyError(c.expected.message)) {
-    skipped.push(c.id);
+  const r = await onDeviceCase(dev, c, skipped, () => fn(torch));
+  if (r === "skip") return;
+  if ("error" in r) {
+    if (c.expected.type !== "error") throw r.error;
+    checkError(r.error, c.expected, c.id);
     return;
   }
-  compare(got, c.expected, c.id);
+  compare(r.value, c.expected, c.id);
 }
 
 Deno.test("ops fixture is complete", () => {
